@@ -1,0 +1,81 @@
+//! The service's error answers: a status and `{"error":{"code","message","correlationId"}}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use commerce_model::ModelError;
+use commerce_model::wire::{ErrorBody, ErrorDetail};
+
+use crate::StoreError;
+use crate::middleware::current_correlation_id;
+
+/// An error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into() }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BadRequest", message)
+    }
+
+    /// The stable code of an error status, for answers not made by a handler.
+    pub fn code_for(status: StatusCode) -> &'static str {
+        match status.as_u16() {
+            400 => "BadRequest",
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            404 => "NotFound",
+            405 => "MethodNotAllowed",
+            408 => "RequestTimeout",
+            412 => "PreconditionFailed",
+            413 => "PayloadTooLarge",
+            415 => "UnsupportedMediaType",
+            429 => "TooManyRequests",
+            503 => "ServiceUnavailable",
+            s if s >= 500 => "InternalError",
+            _ => "Error",
+        }
+    }
+}
+
+impl From<ModelError> for ApiError {
+    fn from(e: ModelError) -> Self {
+        Self::bad_request(e.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        let status = match &e {
+            StoreError::NotFound(_) => StatusCode::NOT_FOUND,
+            StoreError::NoTrial { .. } => StatusCode::BAD_REQUEST,
+            StoreError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            StoreError::Sqlite(_) | StoreError::Corrupt(_) => {
+                tracing::error!(error = %e, "store failure");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        Self::new(status, Self::code_for(status), e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+                correlation_id: current_correlation_id().unwrap_or_default(),
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}

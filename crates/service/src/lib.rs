@@ -1,0 +1,99 @@
+//! `commerce-policy serve`: the v1.0 licensing policy API over a durable store, wire-compatible
+//! with Microsoft's service, plus what ours adds (ETags, audit, health, OpenAPI) and emulator
+//! controls for testing clients (latency, throttling, errors).
+
+mod api;
+mod error;
+mod middleware;
+pub mod store;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use commerce_model::Catalog;
+use tokio::net::TcpListener;
+
+pub use error::ApiError;
+pub use middleware::Simulation;
+pub use store::{PolicyStore, SqliteStore, StoreError};
+
+/// The product catalogue the service is seeded with unless told otherwise.
+pub const BUILTIN_CATALOG: &str = include_str!("../../../catalog/allowselfservicepurchase.json");
+
+/// Parses [`BUILTIN_CATALOG`]; a test keeps it valid.
+pub fn builtin_catalog() -> Catalog {
+    Catalog::parse(BUILTIN_CATALOG).expect("the built-in catalogue is checked by a unit test")
+}
+
+/// How a service instance behaves beyond its store.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// Who changes are attributed to in the audit log while sign-in is not required.
+    pub actor: String,
+    /// How long one request may take before it is answered 408.
+    pub request_timeout: Duration,
+    pub simulation: Simulation,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self { actor: "local".into(), request_timeout: Duration::from_secs(30), simulation: Simulation::default() }
+    }
+}
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    store: Arc<dyn PolicyStore>,
+    actor: Arc<str>,
+}
+
+/// The whole service as a router: mount it on a listener with [`serve`], or call it in-process.
+pub fn app(store: Arc<dyn PolicyStore>, config: &ServiceConfig) -> Router {
+    let state = AppState { store, actor: config.actor.as_str().into() };
+    api::router(state, config)
+}
+
+/// The OpenAPI document of the v1.0 API, generated from the same route table as [`app`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::openapi()
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// Completes on SIGINT (Ctrl+C) or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn builtin_catalog_is_valid_and_real() {
+        let catalog = super::builtin_catalog();
+        assert!(catalog.products.len() >= 17);
+        assert!(catalog.source.contains("allowselfservicepurchase-powershell.md"));
+    }
+}
