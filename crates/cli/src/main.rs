@@ -1,1 +1,64 @@
-fn main(){}
+//! `commerce-policy`: parse the command line, run the command, turn a failure into one line
+//! on stderr and the exit code of DESIGN.md.
+
+mod cli;
+mod commands;
+mod endpoint;
+mod error;
+mod output;
+mod records;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::error::exit;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    init_logging(&cli);
+    let runtime = match &cli.command {
+        Command::Serve(_) => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
+        _ => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+    };
+    let outcome = match runtime {
+        Ok(runtime) => runtime.block_on(commands::run(cli)),
+        Err(e) => Err(error::CliError::Other(format!("could not start: {e}"))),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("commerce-policy: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Help and version go to stdout with 0; a usage error becomes one line and exit 2.
+fn usage_error(e: clap::Error) -> ExitCode {
+    if !e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = e.render().to_string();
+    let message = text.split("\n\nUsage:").next().unwrap_or(&text).split("\n\nFor more information").next().unwrap_or(&text);
+    let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    eprintln!("commerce-policy: {} — see --help", one_line.trim_start_matches("error: "));
+    ExitCode::from(exit::USAGE)
+}
+
+/// Logs go to stderr: requests of `serve`, and with `--verbose` every request and retry with
+/// its correlation id. `RUST_LOG` overrides both.
+fn init_logging(cli: &Cli) {
+    let default = match (&cli.command, cli.global.verbose) {
+        (Command::Serve(_), _) => "info",
+        (_, true) => "warn,commerce_client=debug",
+        (_, false) => "warn",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}

@@ -1,1 +1,17 @@
-//! placeholder
+//! Async client of the v1.0 licensing policy API — Microsoft's service or any
+//! `commerce-policy serve`. Every request carries a fresh correlation id; throttling and
+//! transient failures are retried with backoff; errors keep the status, the service's
+//! message and the correlation id.
+
+mod api;
+mod error;
+mod retry;
+mod transport;
+
+pub use api::{Client, Tagged};
+pub use error::{ClientError, ErrorKind};
+pub use retry::RetryPolicy;
+pub use transport::{HttpTransport, Transport, TransportError, TransportFuture};
+
+/// Microsoft's licensing service in the worldwide cloud.
+pub const MICROSOFT_ENDPOINT: &str = "https://licensing.m365.microsoft.com";

@@ -11,7 +11,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
+pub use axum::Router;
 use commerce_model::Catalog;
 use tokio::net::TcpListener;
 
@@ -96,4 +96,17 @@ mod tests {
         assert!(catalog.products.len() >= 17);
         assert!(catalog.source.contains("allowselfservicepurchase-powershell.md"));
     }
+}
+
+/// Answers one request with `app` in-process, with no socket: how the embedded default
+/// endpoint serves the binary's own commands.
+pub async fn call_in_process(app: &Router, request: http::Request<axum::body::Bytes>) -> http::Response<axum::body::Bytes> {
+    use tower::ServiceExt;
+    let response = match app.clone().oneshot(request.map(axum::body::Body::from)).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    http::Response::from_parts(parts, bytes)
 }

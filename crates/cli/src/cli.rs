@@ -1,0 +1,248 @@
+//! The command line: every subcommand and flag, in one place.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use commerce_model::{OfferType, PolicyId, PolicyValue, ProductId};
+
+/// Read and change Microsoft 365 self-service purchase policies (AllowSelfServicePurchase),
+/// on your tenant, on any commerce-policy service, or on the embedded local default.
+#[derive(Debug, Parser)]
+#[command(name = "commerce-policy", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Where to send requests: `local` (the embedded default, a store in your data folder),
+    /// `microsoft` (https://licensing.m365.microsoft.com), or the URL of a service.
+    #[arg(long, global = true, env = "COMMERCE_POLICY_ENDPOINT", default_value = "local")]
+    pub endpoint: String,
+
+    /// Output format: a table for people, json for scripts, csv for spreadsheets.
+    #[arg(long, short = 'o', global = true, env = "COMMERCE_POLICY_OUTPUT", value_enum, default_value_t = Format::Table)]
+    pub output: Format,
+
+    /// A bearer token to send (MSCommerce's -Token). Prefer the environment variable: other
+    /// users can see command lines.
+    #[arg(long, global = true, env = "COMMERCE_POLICY_ACCESS_TOKEN", hide_env_values = true)]
+    pub access_token: Option<String>,
+
+    /// How long one try of a request may take.
+    #[arg(long, global = true, value_parser = humantime::parse_duration, default_value = "30s")]
+    pub timeout: Duration,
+
+    /// How many times to retry a throttled or failed request.
+    #[arg(long, global = true, default_value_t = 7)]
+    pub max_retries: u32,
+
+    /// Log each request and retry with its correlation id on stderr.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List or read policies (Get-MSCommercePolicies, Get-MSCommercePolicy).
+    #[command(subcommand)]
+    Policies(PoliciesCommand),
+    /// List, read or change a policy's value per product or offer type.
+    #[command(subcommand, name = "product-policies")]
+    ProductPolicies(ProductPoliciesCommand),
+    /// Show the audit log of changes (commerce-policy services only).
+    Audit(AuditArgs),
+    /// Run the policy service over a durable store.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PoliciesCommand {
+    /// List every policy (Get-MSCommercePolicies).
+    List,
+    /// Read one policy (Get-MSCommercePolicy).
+    Get {
+        /// The policy, like AllowSelfServicePurchase.
+        #[arg(value_name = "POLICY_ID")]
+        policy_id: PolicyId,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArg {
+    /// The policy.
+    #[arg(long, default_value = commerce_model::ALLOW_SELF_SERVICE_PURCHASE)]
+    pub policy_id: PolicyId,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProductPoliciesCommand {
+    /// List a policy's value for every product, or every offer type (Get-MSCommerceProductPolicies).
+    List {
+        #[command(flatten)]
+        policy: PolicyArg,
+        /// `product`, or `OfferType` for third-party offer types.
+        #[arg(long, default_value = "product")]
+        scope: String,
+    },
+    /// Read a policy's value for one product or offer type (Get-MSCommerceProductPolicy).
+    Get {
+        #[command(flatten)]
+        policy: PolicyArg,
+        #[command(flatten)]
+        target: OneTarget,
+    },
+    /// Change a policy's value for products or an offer type (Update-MSCommerceProductPolicy).
+    Update(UpdateArgs),
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct OneTarget {
+    /// The product, like CFQ7TTC0H9MP (former ids work too).
+    #[arg(long)]
+    pub product_id: Option<ProductId>,
+    /// The offer type, like SaaS.
+    #[arg(long)]
+    pub offer_type: Option<OfferType>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    #[command(flatten)]
+    pub policy: PolicyArg,
+    #[command(flatten)]
+    pub targets: UpdateTargets,
+    #[command(flatten)]
+    pub value: WantedValue,
+    /// Show what would change, change nothing.
+    #[arg(long)]
+    pub what_if: bool,
+    /// How many products to change at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct UpdateTargets {
+    /// Products to change: repeat the flag, separate ids with commas, or give `-` to read
+    /// ids from stdin (one per line or separated by spaces or commas).
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub product_id: Vec<String>,
+    /// Every product the service lists.
+    #[arg(long)]
+    pub all: bool,
+    /// An offer type to change, like SaaS.
+    #[arg(long)]
+    pub offer_type: Option<OfferType>,
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct WantedValue {
+    /// true for Enabled, false for Disabled (MSCommerce's -Enabled).
+    #[arg(long, value_parser = parse_bool)]
+    pub enabled: Option<bool>,
+    /// Enabled, Disabled or OnlyTrialsWithoutPaymentMethod (any case).
+    #[arg(long)]
+    pub value: Option<PolicyValue>,
+}
+
+impl WantedValue {
+    pub fn resolve(&self) -> PolicyValue {
+        match (self.value, self.enabled) {
+            (Some(v), _) => v,
+            (None, Some(enabled)) => PolicyValue::from_enabled(enabled),
+            // clap's group makes one of the two required.
+            (None, None) => unreachable!("clap requires --enabled or --value"),
+        }
+    }
+}
+
+/// MSCommerce accepts `$true`, `True`, `true` and the like.
+fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.trim().trim_start_matches('$').to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(format!("'{s}' is not true or false")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// How many entries, newest first.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub limit: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free one. Loopback only until sign-in is required.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "COMMERCE_POLICY_LISTEN")]
+    pub listen: SocketAddr,
+    /// The SQLite store; created and seeded if missing. Defaults to the local store.
+    #[arg(long, env = "COMMERCE_POLICY_STORE")]
+    pub store: Option<PathBuf>,
+    /// Seed from this catalogue (JSON, the format of catalog/allowselfservicepurchase.json)
+    /// instead of the built-in one. Products it adds to an existing store start at the default.
+    #[arg(long)]
+    pub catalog: Option<PathBuf>,
+    /// Emulator: delay every API answer by this long, like `50ms`.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub simulate_latency: Option<Duration>,
+    /// Emulator: answer this share of API requests (0 to 1) with 429 and Retry-After.
+    #[arg(long, value_parser = parse_share, default_value_t = 0.0)]
+    pub simulate_throttle: f64,
+    /// Emulator: answer this share of API requests (0 to 1) with 503.
+    #[arg(long, value_parser = parse_share, default_value_t = 0.0)]
+    pub simulate_errors: f64,
+    /// Emulator: the Retry-After of a throttled answer, in seconds.
+    #[arg(long, default_value_t = 1)]
+    pub simulate_retry_after: u64,
+}
+
+fn parse_share(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}' is not a share: use a number from 0 to 1, like 0.1")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn enabled_accepts_powershell_booleans() {
+        for (s, want) in [("$true", true), ("True", true), ("false", false), ("$False", false)] {
+            assert_eq!(parse_bool(s), Ok(want));
+        }
+        assert!(parse_bool("maybe").is_err());
+    }
+
+    #[test]
+    fn shares_are_between_zero_and_one() {
+        assert_eq!(parse_share("0.3"), Ok(0.3));
+        assert!(parse_share("1.5").is_err());
+        assert!(parse_share("-0.1").is_err());
+    }
+}

@@ -1,0 +1,34 @@
+//! One function per subcommand; `run` dispatches.
+
+mod audit;
+mod policies;
+mod product_policies;
+mod serve;
+mod update;
+
+use crate::cli::{Cli, Command, PoliciesCommand, ProductPoliciesCommand};
+use crate::endpoint::Endpoint;
+use crate::error::CliError;
+use crate::output::Printer;
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    if let Command::Serve(args) = cli.command {
+        return serve::serve(args).await;
+    }
+    let endpoint = Endpoint::open(&cli.global)?;
+    let printer = Printer { format: cli.global.output, endpoint: endpoint.description.clone() };
+    let client = &endpoint.client;
+    match cli.command {
+        Command::Policies(PoliciesCommand::List) => policies::list(client, &printer).await,
+        Command::Policies(PoliciesCommand::Get { policy_id }) => policies::get(client, &printer, &policy_id).await,
+        Command::ProductPolicies(ProductPoliciesCommand::List { policy, scope }) => {
+            product_policies::list(client, &printer, &policy.policy_id, &scope).await
+        }
+        Command::ProductPolicies(ProductPoliciesCommand::Get { policy, target }) => {
+            product_policies::get(client, &printer, &policy.policy_id, target).await
+        }
+        Command::ProductPolicies(ProductPoliciesCommand::Update(args)) => update::update(client, &printer, args).await,
+        Command::Audit(args) => audit::list(client, &printer, args.limit).await,
+        Command::Serve(_) => unreachable!("handled above"),
+    }
+}

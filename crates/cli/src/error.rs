@@ -1,0 +1,115 @@
+//! How a failure leaves the binary: one line on stderr (what failed, why, what to do, the
+//! correlation id) and the exit code DESIGN.md gives it, shared with the PowerShell module.
+
+use commerce_client::{ClientError, ErrorKind};
+
+/// The exit codes of the binary and the module.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const OTHER: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const NOT_SIGNED_IN: u8 = 3;
+    pub const FORBIDDEN: u8 = 4;
+    pub const NOT_FOUND: u8 = 5;
+    pub const CONFLICT: u8 = 6;
+    pub const UNAVAILABLE: u8 = 7;
+    pub const DRIFT: u8 = 8;
+}
+
+/// A failed command.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A request failed; `doing` says what the command was doing.
+    #[error("{doing} failed: {source}{}", hint(source.kind()))]
+    Request { doing: String, source: ClientError },
+    /// The command line or an input was not usable.
+    #[error("{0}")]
+    Usage(String),
+    /// Some items of a batch failed; each has its own result, the first is quoted.
+    #[error("{failed} of {total} failed; the first: {first}")]
+    Partial { failed: usize, total: usize, first: String, code: u8 },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl CliError {
+    pub fn request(doing: impl Into<String>) -> impl FnOnce(ClientError) -> Self {
+        let doing = doing.into();
+        move |source| Self::Request { doing, source }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Request { source, .. } => kind_exit_code(source.kind()),
+            Self::Usage(_) => exit::USAGE,
+            Self::Partial { code, .. } => *code,
+            Self::Other(_) => exit::OTHER,
+        }
+    }
+}
+
+/// The exit code of a request failure of this kind.
+pub fn kind_exit_code(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::BadRequest => exit::USAGE,
+        ErrorKind::Unauthorized => exit::NOT_SIGNED_IN,
+        ErrorKind::Forbidden => exit::FORBIDDEN,
+        ErrorKind::NotFound => exit::NOT_FOUND,
+        ErrorKind::Conflict => exit::CONFLICT,
+        ErrorKind::Unavailable => exit::UNAVAILABLE,
+        ErrorKind::Other => exit::OTHER,
+    }
+}
+
+/// What to do about a failure of this kind.
+pub fn hint(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Unauthorized => {
+            " — sign in again, or pass a fresh token in COMMERCE_POLICY_ACCESS_TOKEN"
+        }
+        ErrorKind::Forbidden => {
+            " — use an account with the Global or Billing Administrator role, or an app granted Policy.ReadWrite.AllowSelfServicePurchase"
+        }
+        ErrorKind::NotFound => " — `commerce-policy product-policies list` shows the ids the service knows",
+        ErrorKind::Conflict => " — someone changed it since it was read: read it again and retry",
+        ErrorKind::Unavailable => " — check --endpoint and the network, then try again later",
+        ErrorKind::BadRequest | ErrorKind::Other => "",
+    }
+}
+
+/// The one exit code for a batch whose items failed with these codes: theirs if they all
+/// agree, 1 otherwise.
+pub fn batch_exit_code(codes: impl IntoIterator<Item = u8>) -> u8 {
+    let mut codes = codes.into_iter();
+    let Some(first) = codes.next() else { return exit::OK };
+    if codes.all(|c| c == first) { first } else { exit::OTHER }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_code_is_the_shared_one_or_one() {
+        assert_eq!(batch_exit_code([]), exit::OK);
+        assert_eq!(batch_exit_code([exit::NOT_FOUND, exit::NOT_FOUND]), exit::NOT_FOUND);
+        assert_eq!(batch_exit_code([exit::NOT_FOUND, exit::USAGE]), exit::OTHER);
+    }
+
+    #[test]
+    fn request_error_is_one_line_with_hint_and_correlation_id() {
+        let source = ClientError::Status {
+            status: 404,
+            code: Some("NotFound".into()),
+            message: "product CFQ7TTC0AAAA was not found".into(),
+            correlation_id: "abc".into(),
+        };
+        let e = CliError::Request { doing: "reading CFQ7TTC0AAAA".into(), source };
+        let line = e.to_string();
+        assert!(!line.contains('\n'));
+        assert!(line.starts_with("reading CFQ7TTC0AAAA failed: 404 Not Found: product CFQ7TTC0AAAA was not found"));
+        assert!(line.contains("(correlation id abc)"));
+        assert!(line.contains("product-policies list"));
+        assert_eq!(e.exit_code(), exit::NOT_FOUND);
+    }
+}

@@ -1,0 +1,130 @@
+//! What the binary prints: records with MSCommerce's property names (PascalCase), so the
+//! PowerShell module and existing scripts read the same properties as before.
+
+use commerce_model::wire::{AuditEntry, Policy, ProductPolicy, ScopePolicy, ScopedPolicy};
+use commerce_model::{PolicyId, PolicyValue};
+use serde::Serialize;
+
+/// Get-MSCommercePolicies / Get-MSCommercePolicy.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyRecord {
+    pub policy_id: PolicyId,
+    pub description: String,
+    pub default_value: PolicyValue,
+}
+
+impl From<Policy> for PolicyRecord {
+    fn from(p: Policy) -> Self {
+        Self { policy_id: p.id, description: p.description, default_value: p.default_value }
+    }
+}
+
+/// A product's value: Get-MSCommerceProductPolicies / Get-MSCommerceProductPolicy.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ProductPolicyRecord {
+    pub product_name: String,
+    pub product_id: String,
+    pub policy_value: PolicyValue,
+    pub policy_id: PolicyId,
+}
+
+impl From<ProductPolicy> for ProductPolicyRecord {
+    fn from(p: ProductPolicy) -> Self {
+        Self { product_name: p.product_name, product_id: p.product_id.to_string(), policy_value: p.policy_value, policy_id: p.policy_id }
+    }
+}
+
+/// An offer type's (or another scope's) value.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScopeRecord {
+    pub scope: String,
+    pub scope_id: String,
+    pub scope_value: String,
+    pub policy_value: PolicyValue,
+    pub policy_id: PolicyId,
+}
+
+impl From<ScopePolicy> for ScopeRecord {
+    fn from(p: ScopePolicy) -> Self {
+        Self { scope: p.scope, scope_id: p.scope_id, scope_value: p.scope_value, policy_value: p.policy_value, policy_id: p.policy_id }
+    }
+}
+
+/// A list item of any scope.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum ScopedRecord {
+    Product(ProductPolicyRecord),
+    Scope(ScopeRecord),
+}
+
+impl From<ScopedPolicy> for ScopedRecord {
+    fn from(p: ScopedPolicy) -> Self {
+        match p {
+            ScopedPolicy::Product(p) => Self::Product(p.into()),
+            ScopedPolicy::Scope(s) => Self::Scope(s.into()),
+        }
+    }
+}
+
+/// What happened to one target of an update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ChangeStatus {
+    /// Changed from PreviousValue to PolicyValue.
+    Updated,
+    /// Already had the value; nothing was sent.
+    Unchanged,
+    /// `--what-if`: would change from PreviousValue to PolicyValue.
+    WouldUpdate,
+    Failed,
+}
+
+/// The result of an update for one product or offer type. It keeps the properties of
+/// MSCommerce's output and adds what changed.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ChangeRecord {
+    pub product_name: String,
+    pub product_id: String,
+    pub previous_value: Option<PolicyValue>,
+    pub policy_value: Option<PolicyValue>,
+    pub status: ChangeStatus,
+    pub policy_id: PolicyId,
+    pub error: Option<String>,
+    pub correlation_id: Option<String>,
+    /// The exit code this failure calls for; not printed.
+    #[serde(skip)]
+    pub exit_code: Option<u8>,
+}
+
+/// One audit log entry.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuditRecord {
+    pub at: String,
+    pub actor: String,
+    pub target_id: String,
+    pub target_name: String,
+    pub old_value: PolicyValue,
+    pub new_value: PolicyValue,
+    pub policy_id: PolicyId,
+    pub correlation_id: String,
+}
+
+impl From<AuditEntry> for AuditRecord {
+    fn from(e: AuditEntry) -> Self {
+        Self {
+            at: e.at,
+            actor: e.actor,
+            target_id: e.target_id,
+            target_name: e.target_name,
+            old_value: e.old_value,
+            new_value: e.new_value,
+            policy_id: e.policy_id,
+            correlation_id: e.correlation_id,
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! When and how long to wait before trying a request again: exponential backoff with full
+//! jitter, a server's `Retry-After` honoured, bounded in attempts and in total time.
+
+use std::time::{Duration, SystemTime};
+
+/// Bounds on retrying one request.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Tries in all, the first included.
+    pub max_attempts: u32,
+    /// The backoff before the second try; it doubles per try.
+    pub base_delay: Duration,
+    /// No single wait is longer.
+    pub max_delay: Duration,
+    /// No retry starts after this much time since the first try.
+    pub max_elapsed: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(30),
+            max_elapsed: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retries.
+    pub fn none() -> Self {
+        Self { max_attempts: 1, ..Self::default() }
+    }
+
+    /// The wait before try `attempt + 1` (`attempt` counts from 1), or `None` when the
+    /// bounds say stop. `retry_after` is the server's request, which wins over backoff.
+    pub fn delay(&self, attempt: u32, elapsed: Duration, retry_after: Option<Duration>) -> Option<Duration> {
+        if attempt >= self.max_attempts {
+            return None;
+        }
+        let delay = match retry_after {
+            Some(wanted) => wanted.min(self.max_delay),
+            None => {
+                let ceiling = self.base_delay.saturating_mul(1 << (attempt - 1).min(16)).min(self.max_delay);
+                ceiling.mul_f64(fastrand::f64())
+            }
+        };
+        (elapsed + delay <= self.max_elapsed).then_some(delay)
+    }
+}
+
+/// Whether an answer with this status is worth trying again.
+pub(crate) fn is_transient(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// Parses `Retry-After`: whole seconds, or an HTTP date.
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_but_stays_under_its_ceiling() {
+        let p = RetryPolicy::default();
+        for attempt in 1..p.max_attempts {
+            let ceiling = p.base_delay * (1 << (attempt - 1));
+            let d = p.delay(attempt, Duration::ZERO, None).unwrap();
+            assert!(d <= ceiling.min(p.max_delay), "attempt {attempt}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn stops_after_the_last_attempt() {
+        let p = RetryPolicy { max_attempts: 3, ..RetryPolicy::default() };
+        assert!(p.delay(2, Duration::ZERO, None).is_some());
+        assert!(p.delay(3, Duration::ZERO, None).is_none());
+    }
+
+    #[test]
+    fn retry_after_wins_and_is_capped() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.delay(1, Duration::ZERO, Some(Duration::from_secs(2))), Some(Duration::from_secs(2)));
+        assert_eq!(p.delay(1, Duration::ZERO, Some(Duration::from_secs(3600))), Some(p.max_delay));
+    }
+
+    #[test]
+    fn stops_when_the_wait_would_pass_the_time_budget() {
+        let p = RetryPolicy::default();
+        assert!(p.delay(1, p.max_elapsed, Some(Duration::from_secs(1))).is_none());
+    }
+
+    #[test]
+    fn parses_both_forms_of_retry_after() {
+        assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
+        let past = httpdate::fmt_http_date(SystemTime::UNIX_EPOCH);
+        assert_eq!(parse_retry_after(&past), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn only_transient_statuses_are_retried() {
+        for s in [429, 502, 503, 504] {
+            assert!(is_transient(s));
+        }
+        for s in [400, 401, 403, 404, 412] {
+            assert!(!is_transient(s));
+        }
+    }
+}
