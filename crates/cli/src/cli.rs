@@ -66,6 +66,9 @@ pub enum Command {
     Audit(AuditArgs),
     /// Run the policy service over a durable store.
     Serve(ServeArgs),
+    /// Print this command tree as JSON, for the PowerShell module's contract tests.
+    #[command(name = "describe-cli", hide = true)]
+    DescribeCli,
 }
 
 #[derive(Debug, Subcommand)]

@@ -68,6 +68,13 @@ fn columns(values: &[Value]) -> Vec<String> {
     values.first().and_then(Value::as_object).map(|o| o.keys().cloned().collect()).unwrap_or_default()
 }
 
+/// The columns worth a person's screen: those with a value in some row.
+fn filled_columns(values: &[Value]) -> Vec<String> {
+    let mut columns = columns(values);
+    columns.retain(|c| values.iter().any(|v| !cell(v, c).is_empty()));
+    columns
+}
+
 fn cell(value: &Value, column: &str) -> String {
     match value.get(column) {
         None | Some(Value::Null) => String::new(),
@@ -78,7 +85,7 @@ fn cell(value: &Value, column: &str) -> String {
 
 /// A PowerShell-style table: a header, a rule of dashes, aligned columns.
 pub fn table_text(values: &[Value]) -> String {
-    let columns = columns(values);
+    let columns = filled_columns(values);
     if columns.is_empty() {
         return "(none)\n".to_string();
     }
@@ -143,6 +150,13 @@ mod tests {
         let text = csv_text(&values).unwrap();
         assert_eq!(text.lines().next(), Some("ProductName,ProductId,PolicyValue"));
         assert!(text.contains("\"Power BI Premium (standalone), EU\""));
+    }
+
+    #[test]
+    fn table_leaves_out_columns_that_are_empty_everywhere() {
+        let values = vec![json!({"ProductId": "CFQ7TTC0H9MP", "Error": null}), json!({"ProductId": "CFQ7TTC0HD33", "Error": ""})];
+        assert_eq!(table_text(&values).lines().next(), Some("ProductId"));
+        assert_eq!(csv_text(&values).unwrap().lines().next(), Some("ProductId,Error"));
     }
 
     #[test]

@@ -95,8 +95,7 @@ pub struct ChangeRecord {
     pub policy_id: PolicyId,
     pub error: Option<String>,
     pub correlation_id: Option<String>,
-    /// The exit code this failure calls for; not printed.
-    #[serde(skip)]
+    /// The exit code this failure calls for (DESIGN.md's codes), so callers can classify it.
     pub exit_code: Option<u8>,
 }
 

@@ -1,6 +1,7 @@
 //! One function per subcommand; `run` dispatches.
 
 mod audit;
+mod describe;
 mod policies;
 mod product_policies;
 mod serve;
@@ -12,8 +13,10 @@ use crate::error::CliError;
 use crate::output::Printer;
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
-    if let Command::Serve(args) = cli.command {
-        return serve::serve(args).await;
+    match cli.command {
+        Command::Serve(args) => return serve::serve(args).await,
+        Command::DescribeCli => return describe::print(),
+        _ => {}
     }
     let endpoint = Endpoint::open(&cli.global)?;
     let printer = Printer { format: cli.global.output, endpoint: endpoint.description.clone() };
@@ -29,6 +32,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::ProductPolicies(ProductPoliciesCommand::Update(args)) => update::update(client, &printer, args).await,
         Command::Audit(args) => audit::list(client, &printer, args.limit).await,
-        Command::Serve(_) => unreachable!("handled above"),
+        Command::Serve(_) | Command::DescribeCli => unreachable!("handled above"),
     }
 }
