@@ -1,1 +1,178 @@
-//! harness
+//! A small harness for end-to-end tests: the real `commerce-policy` binary, a real
+//! `commerce-policy serve` on an ephemeral loopback port, a real store in a temp folder.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// The binary under test, built once per test run so it is never stale.
+pub fn binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "-p", "commerce-cli", "--bin", "commerce-policy"])
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building commerce-policy failed");
+        // Test executables live in target/<profile>/deps; the binary one level up.
+        let exe = std::env::current_exe().expect("test executable path");
+        let dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+        dir.join(format!("commerce-policy{}", std::env::consts::EXE_SUFFIX))
+    })
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// stdout as JSON; panics with the run's output if it is not.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
+    }
+
+    pub fn assert_ok(&self) -> &Self {
+        assert_eq!(self.code, 0, "expected success: {self:#?}");
+        self
+    }
+
+    /// Asserts the exit code and that stderr is exactly one line (no panic, no backtrace).
+    pub fn assert_fails_with(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "exit code: {self:#?}");
+        assert_eq!(self.stderr.trim_end().lines().count(), 1, "one line on stderr: {self:#?}");
+        assert!(!self.stderr.contains("panicked"), "{self:#?}");
+        self
+    }
+}
+
+/// A sandbox: its own data folder, so the embedded default store is private to the test.
+pub struct Sandbox {
+    pub dir: TempDir,
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        Self { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The binary, with this sandbox's data folder and no endpoint from the environment.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(binary());
+        command
+            .env("COMMERCE_POLICY_DATA_DIR", self.dir.path().join("data"))
+            .env_remove("COMMERCE_POLICY_ENDPOINT")
+            .env_remove("COMMERCE_POLICY_OUTPUT")
+            .env_remove("COMMERCE_POLICY_ACCESS_TOKEN")
+            .env_remove("RUST_LOG");
+        command
+    }
+
+    /// Runs the binary with `args`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, "")
+    }
+
+    /// Runs the binary with `args`, feeding `stdin`.
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("binary starts");
+        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("stdin written");
+        let out = child.wait_with_output().expect("binary finishes");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Starts `serve` on an ephemeral loopback port over `store`, with extra flags.
+    pub fn serve(&self, store: &Path, extra: &[&str]) -> Service {
+        let mut child = self
+            .command()
+            .args(["serve", "--listen", "127.0.0.1:0", "--store"])
+            .arg(store)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("serve prints its address");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        Service { child, url }
+    }
+}
+
+/// A running `commerce-policy serve`; killed when dropped.
+pub struct Service {
+    child: Child,
+    pub url: String,
+}
+
+impl Service {
+    /// Stops the service the hard way (SIGKILL): nothing gets to flush.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Asks the service to stop (SIGTERM) and waits; returns its exit code.
+    #[cfg(unix)]
+    pub fn terminate(mut self) -> Option<i32> {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        self.child.wait().ok().and_then(|s| s.code())
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A catalogue of `n` made-up products (ids `TEST00000001`…), the first `trials` of which
+/// offer trials, written to `path`.
+pub fn write_catalog(path: &Path, n: usize, trials: usize) {
+    let products: Vec<Value> = (1..=n)
+        .map(|i| {
+            serde_json::json!({ "id": format!("TEST{i:08}"), "name": format!("Test product {i}"), "trials": i <= trials })
+        })
+        .collect();
+    let catalog = serde_json::json!({
+        "source": "generated for tests",
+        "policies": [{ "id": "AllowSelfServicePurchase", "description": "test", "defaultValue": "Enabled" }],
+        "products": products,
+        "offerTypes": [{ "id": "SaaS", "name": "Software as a Service" }]
+    });
+    std::fs::write(path, serde_json::to_vec_pretty(&catalog).expect("json")).expect("catalog written");
+}

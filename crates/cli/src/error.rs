@@ -13,7 +13,6 @@ pub mod exit {
     pub const NOT_FOUND: u8 = 5;
     pub const CONFLICT: u8 = 6;
     pub const UNAVAILABLE: u8 = 7;
-    pub const DRIFT: u8 = 8;
 }
 
 /// A failed command.
@@ -64,9 +63,7 @@ pub fn kind_exit_code(kind: ErrorKind) -> u8 {
 /// What to do about a failure of this kind.
 pub fn hint(kind: ErrorKind) -> &'static str {
     match kind {
-        ErrorKind::Unauthorized => {
-            " — sign in again, or pass a fresh token in COMMERCE_POLICY_ACCESS_TOKEN"
-        }
+        ErrorKind::Unauthorized => " — sign in again, or pass a fresh token in COMMERCE_POLICY_ACCESS_TOKEN",
         ErrorKind::Forbidden => {
             " — use an account with the Global or Billing Administrator role, or an app granted Policy.ReadWrite.AllowSelfServicePurchase"
         }

@@ -45,7 +45,8 @@ fn usage_error(e: clap::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let text = e.render().to_string();
-    let message = text.split("\n\nUsage:").next().unwrap_or(&text).split("\n\nFor more information").next().unwrap_or(&text);
+    let message =
+        text.split("\n\nUsage:").next().unwrap_or(&text).split("\n\nFor more information").next().unwrap_or(&text);
     let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
     eprintln!("commerce-policy: {} — see --help", one_line.trim_start_matches("error: "));
     ExitCode::from(exit::USAGE)

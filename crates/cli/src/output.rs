@@ -44,12 +44,14 @@ impl Printer {
 
     fn write(&self, text: &str) -> Result<(), CliError> {
         let mut out = std::io::stdout().lock();
-        let written = out.write_all(text.as_bytes()).and_then(|()| {
-            if text.ends_with('\n') { Ok(()) } else { out.write_all(b"\n") }
-        });
+        let written = out
+            .write_all(text.as_bytes())
+            .and_then(|()| if text.ends_with('\n') { Ok(()) } else { out.write_all(b"\n") });
         match written.and_then(|()| out.flush()) {
             // A closed pipe (`| head`) is the reader's choice, not a failure.
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Other(format!("could not write the output: {e}"))),
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(CliError::Other(format!("could not write the output: {e}")))
+            }
             _ => Ok(()),
         }
     }
@@ -154,7 +156,10 @@ mod tests {
 
     #[test]
     fn table_leaves_out_columns_that_are_empty_everywhere() {
-        let values = vec![json!({"ProductId": "CFQ7TTC0H9MP", "Error": null}), json!({"ProductId": "CFQ7TTC0HD33", "Error": ""})];
+        let values = vec![
+            json!({"ProductId": "CFQ7TTC0H9MP", "Error": null}),
+            json!({"ProductId": "CFQ7TTC0HD33", "Error": ""}),
+        ];
         assert_eq!(table_text(&values).lines().next(), Some("ProductId"));
         assert_eq!(csv_text(&values).unwrap().lines().next(), Some("ProductId,Error"));
     }

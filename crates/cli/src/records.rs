@@ -32,7 +32,12 @@ pub struct ProductPolicyRecord {
 
 impl From<ProductPolicy> for ProductPolicyRecord {
     fn from(p: ProductPolicy) -> Self {
-        Self { product_name: p.product_name, product_id: p.product_id.to_string(), policy_value: p.policy_value, policy_id: p.policy_id }
+        Self {
+            product_name: p.product_name,
+            product_id: p.product_id.to_string(),
+            policy_value: p.policy_value,
+            policy_id: p.policy_id,
+        }
     }
 }
 
@@ -49,7 +54,13 @@ pub struct ScopeRecord {
 
 impl From<ScopePolicy> for ScopeRecord {
     fn from(p: ScopePolicy) -> Self {
-        Self { scope: p.scope, scope_id: p.scope_id, scope_value: p.scope_value, policy_value: p.policy_value, policy_id: p.policy_id }
+        Self {
+            scope: p.scope,
+            scope_id: p.scope_id,
+            scope_value: p.scope_value,
+            policy_value: p.policy_value,
+            policy_id: p.policy_id,
+        }
     }
 }
 

@@ -52,7 +52,12 @@ impl Client {
 
     /// A client over any transport, such as an in-process service.
     pub fn with_transport(base_url: &str, transport: Arc<dyn Transport>) -> Self {
-        Self { transport, base_url: base_url.trim_end_matches('/').to_string(), token: None, retry: RetryPolicy::default() }
+        Self {
+            transport,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            token: None,
+            retry: RetryPolicy::default(),
+        }
     }
 
     /// Sends `Authorization: Bearer <token>` with every request.
@@ -98,7 +103,11 @@ impl Client {
             .collect())
     }
 
-    pub async fn product_policy(&self, policy: &PolicyId, product: &ProductId) -> Result<Tagged<ProductPolicy>, ClientError> {
+    pub async fn product_policy(
+        &self,
+        policy: &PolicyId,
+        product: &ProductId,
+    ) -> Result<Tagged<ProductPolicy>, ClientError> {
         self.call(Method::GET, format!("/v1.0/policies/{policy}/products/{product}"), None, None).await
     }
 
@@ -114,7 +123,11 @@ impl Client {
         self.call(Method::PUT, format!("/v1.0/policies/{policy}/products/{product}"), Some(body), if_match).await
     }
 
-    pub async fn offer_type_policy(&self, policy: &PolicyId, offer: &OfferType) -> Result<Tagged<ScopePolicy>, ClientError> {
+    pub async fn offer_type_policy(
+        &self,
+        policy: &PolicyId,
+        offer: &OfferType,
+    ) -> Result<Tagged<ScopePolicy>, ClientError> {
         self.call(Method::GET, format!("/v1.0/policies/{policy}/offerTypes/{offer}"), None, None).await
     }
 
@@ -131,7 +144,8 @@ impl Client {
 
     /// The audit log of our service, newest first.
     pub async fn audit(&self, limit: u32) -> Result<Vec<AuditEntry>, ClientError> {
-        let list: Tagged<Items<AuditEntry>> = self.call(Method::GET, format!("/v1.0/audit?limit={limit}"), None, None).await?;
+        let list: Tagged<Items<AuditEntry>> =
+            self.call(Method::GET, format!("/v1.0/audit?limit={limit}"), None, None).await?;
         Ok(list.value.items)
     }
 
@@ -226,12 +240,8 @@ fn decode<T: DeserializeOwned>(
         correlation_id: correlation_id.to_string(),
     })?;
     // The service's echo wins: that is the id its logs carry.
-    let correlation_id = response
-        .headers()
-        .get(CORRELATION_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or(correlation_id)
-        .to_string();
+    let correlation_id =
+        response.headers().get(CORRELATION_HEADER).and_then(|v| v.to_str().ok()).unwrap_or(correlation_id).to_string();
     let status = response.status();
     if !status.is_success() {
         let (code, mut message) = error_message(response.body());

@@ -93,7 +93,9 @@ pub(crate) fn error_message(body: &[u8]) -> (Option<String>, String) {
             let e = &v["error"];
             (field(e, "code"), field(e, "message"))
         }
-        Some(v) => (field(v, "errorCode").or_else(|| field(v, "code")), field(v, "reason").or_else(|| field(v, "message"))),
+        Some(v) => {
+            (field(v, "errorCode").or_else(|| field(v, "code")), field(v, "reason").or_else(|| field(v, "message")))
+        }
         None => (None, None),
     };
     let message = message.unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
@@ -111,13 +113,15 @@ mod tests {
 
     #[test]
     fn reads_our_error_body() {
-        let (code, msg) = error_message(br#"{"error":{"code":"NotFound","message":"product X was not found","correlationId":"c"}}"#);
+        let (code, msg) =
+            error_message(br#"{"error":{"code":"NotFound","message":"product X was not found","correlationId":"c"}}"#);
         assert_eq!((code.as_deref(), msg.as_str()), (Some("NotFound"), "product X was not found"));
     }
 
     #[test]
     fn reads_microsofts_error_body() {
-        let (code, msg) = error_message(br#"{"errorCode":"Unknown","reason":"GetProductDetailsByProductIdAsync failed"}"#);
+        let (code, msg) =
+            error_message(br#"{"errorCode":"Unknown","reason":"GetProductDetailsByProductIdAsync failed"}"#);
         assert_eq!((code.as_deref(), msg.as_str()), (Some("Unknown"), "GetProductDetailsByProductIdAsync failed"));
     }
 
@@ -131,7 +135,8 @@ mod tests {
 
     #[test]
     fn statuses_map_to_kinds() {
-        let e = |status| ClientError::Status { status, code: None, message: String::new(), correlation_id: String::new() };
+        let e =
+            |status| ClientError::Status { status, code: None, message: String::new(), correlation_id: String::new() };
         assert_eq!(e(401).kind(), ErrorKind::Unauthorized);
         assert_eq!(e(412).kind(), ErrorKind::Conflict);
         assert_eq!(e(503).kind(), ErrorKind::Unavailable);

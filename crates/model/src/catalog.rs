@@ -51,8 +51,7 @@ pub struct CatalogProduct {
 impl Catalog {
     /// Parses and checks a catalogue: at least one policy, no id used twice.
     pub fn parse(json: &str) -> Result<Self, ModelError> {
-        let catalog: Catalog =
-            serde_json::from_str(json).map_err(|e| ModelError::Catalog(e.to_string()))?;
+        let catalog: Catalog = serde_json::from_str(json).map_err(|e| ModelError::Catalog(e.to_string()))?;
         catalog.check()?;
         Ok(catalog)
     }

@@ -28,13 +28,8 @@ impl FromStr for ProductId {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let id = s.trim().to_ascii_uppercase();
-        let valid =
-            id.len() == Self::LEN && id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-        if valid {
-            Ok(Self(id))
-        } else {
-            Err(ModelError::ProductId(s.to_string()))
-        }
+        let valid = id.len() == Self::LEN && id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if valid { Ok(Self(id)) } else { Err(ModelError::ProductId(s.to_string())) }
     }
 }
 
@@ -68,11 +63,7 @@ macro_rules! name_id {
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 let name = s.trim();
-                if is_name(name) {
-                    Ok(Self(name.to_string()))
-                } else {
-                    Err(ModelError::$err(s.to_string()))
-                }
+                if is_name(name) { Ok(Self(name.to_string())) } else { Err(ModelError::$err(s.to_string())) }
             }
         }
     };

@@ -8,7 +8,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use commerce_model::wire::{AuditEntry, ErrorBody, Items, Policy, PolicyUpdate, ProductPolicy, ScopePolicy, ScopedPolicy};
+use commerce_model::wire::{
+    AuditEntry, ErrorBody, Items, Policy, PolicyUpdate, ProductPolicy, ScopePolicy, ScopedPolicy,
+};
 use commerce_model::{OfferType, PolicyId, ProductId};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -102,7 +104,9 @@ fn change_context(state: &AppState, headers: &HeaderMap) -> ChangeContext {
 
 fn parse_update(body: &Bytes) -> Result<PolicyUpdate, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request(format!("the body must be {{\"policyValue\": \"Enabled|Disabled|OnlyTrialsWithoutPaymentMethod\"}}: {e}"))
+        ApiError::bad_request(format!(
+            "the body must be {{\"policyValue\": \"Enabled|Disabled|OnlyTrialsWithoutPaymentMethod\"}}: {e}"
+        ))
     })
 }
 
@@ -217,7 +221,8 @@ async fn put_offer_type_policy(
     let (policy, offer): (PolicyId, OfferType) = (policy_id.parse()?, offer_type.parse()?);
     let update = parse_update(&body)?;
     let ctx = change_context(&state, &headers);
-    let changed = blocking(&state, move |s| s.set_offer_type_policy(&policy, &offer, update.policy_value, &ctx)).await?;
+    let changed =
+        blocking(&state, move |s| s.set_offer_type_policy(&policy, &offer, update.policy_value, &ctx)).await?;
     Ok(tagged(changed))
 }
 

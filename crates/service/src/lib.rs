@@ -62,7 +62,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets requests in flight finish.
-pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
@@ -88,19 +92,12 @@ pub async fn shutdown_signal() {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn builtin_catalog_is_valid_and_real() {
-        let catalog = super::builtin_catalog();
-        assert!(catalog.products.len() >= 17);
-        assert!(catalog.source.contains("allowselfservicepurchase-powershell.md"));
-    }
-}
-
 /// Answers one request with `app` in-process, with no socket: how the embedded default
 /// endpoint serves the binary's own commands.
-pub async fn call_in_process(app: &Router, request: http::Request<axum::body::Bytes>) -> http::Response<axum::body::Bytes> {
+pub async fn call_in_process(
+    app: &Router,
+    request: http::Request<axum::body::Bytes>,
+) -> http::Response<axum::body::Bytes> {
     use tower::ServiceExt;
     let response = match app.clone().oneshot(request.map(axum::body::Body::from)).await {
         Ok(response) => response,
@@ -109,4 +106,14 @@ pub async fn call_in_process(app: &Router, request: http::Request<axum::body::By
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     http::Response::from_parts(parts, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn builtin_catalog_is_valid_and_real() {
+        let catalog = super::builtin_catalog();
+        assert!(catalog.products.len() >= 17);
+        assert!(catalog.source.contains("allowselfservicepurchase-powershell.md"));
+    }
 }

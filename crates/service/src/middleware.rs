@@ -45,10 +45,8 @@ pub(crate) async fn correlation(request: Request, next: Next) -> Response {
 async fn json_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let is_json =
+        response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     if status.as_u16() < 400 || is_json {
         return response;
     }
@@ -93,9 +91,12 @@ pub(crate) async fn simulate(State(sim): State<Simulation>, request: Request, ne
     }
     let roll = fastrand::f64();
     if roll < sim.throttle {
-        let mut response =
-            ApiError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", "simulated throttling: retry after the delay given")
-                .into_response();
+        let mut response = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "simulated throttling: retry after the delay given",
+        )
+        .into_response();
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(sim.retry_after_secs));
         return response;
     }
@@ -105,4 +106,3 @@ pub(crate) async fn simulate(State(sim): State<Simulation>, request: Request, ne
     }
     next.run(request).await
 }
-

@@ -14,7 +14,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 pub enum StoreError {
     #[error("{0} was not found")]
     NotFound(String),
-    #[error("{product} offers no trial without a payment method, so OnlyTrialsWithoutPaymentMethod does not apply: use Enabled or Disabled")]
+    #[error(
+        "{product} offers no trial without a payment method, so OnlyTrialsWithoutPaymentMethod does not apply: use Enabled or Disabled"
+    )]
     NoTrial { product: String },
     #[error("{target} changed since it was read (it is now at {current}): read it again and retry")]
     PreconditionFailed { target: String, current: String },
@@ -210,16 +212,12 @@ fn check_precondition(ctx: &ChangeContext, current: &str, target: &str) -> Resul
 }
 
 fn canonical_policy(conn: &Connection, id: &PolicyId) -> Result<Policy, StoreError> {
-    conn.query_row(
-        "SELECT id, description, default_value FROM policies WHERE id = ?1",
-        [id.as_str()],
-        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
-    )
+    conn.query_row("SELECT id, description, default_value FROM policies WHERE id = ?1", [id.as_str()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+    })
     .optional()?
     .ok_or_else(|| StoreError::NotFound(format!("policy {id}")))
-    .and_then(|(id, description, default)| {
-        Ok(Policy { id: parse(id)?, description, default_value: parse(default)? })
-    })
+    .and_then(|(id, description, default)| Ok(Policy { id: parse(id)?, description, default_value: parse(default)? }))
 }
 
 /// A product row: canonical id (former ids resolved), name and whether it has trials.
@@ -243,14 +241,17 @@ fn product_row(conn: &Connection, id: &ProductId) -> Result<ProductRow, StoreErr
 
 /// An offer type's canonical id and its name.
 fn offer_type_row(conn: &Connection, offer: &OfferType) -> Result<(String, String), StoreError> {
-    conn.query_row("SELECT id, name FROM offer_types WHERE id = ?1", [offer.as_str()], |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })
-    .optional()?
-    .ok_or_else(|| StoreError::NotFound(format!("offer type {offer}")))
+    conn.query_row("SELECT id, name FROM offer_types WHERE id = ?1", [offer.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("offer type {offer}")))
 }
 
-fn scoped_value(conn: &Connection, policy: &PolicyId, scope: &str, target: &str) -> Result<(PolicyValue, i64), StoreError> {
+fn scoped_value(
+    conn: &Connection,
+    policy: &PolicyId,
+    scope: &str,
+    target: &str,
+) -> Result<(PolicyValue, i64), StoreError> {
     let (value, version) = conn
         .query_row(
             "SELECT value, version FROM scoped_values WHERE policy_id = ?1 AND scope = ?2 AND target_id = ?3",
@@ -302,18 +303,31 @@ fn write_scoped_value(
 }
 
 fn product_policy(policy: &Policy, row: ProductRow, value: PolicyValue) -> ProductPolicy {
-    ProductPolicy { policy_id: policy.id.clone(), policy_value: value, product_name: row.name, product_id: row.id, scope: None }
+    ProductPolicy {
+        policy_id: policy.id.clone(),
+        policy_value: value,
+        product_name: row.name,
+        product_id: row.id,
+        scope: None,
+    }
 }
 
 fn offer_type_policy(policy: &Policy, (id, name): (String, String), value: PolicyValue) -> ScopePolicy {
-    ScopePolicy { policy_id: policy.id.clone(), policy_value: value, scope: OFFER_TYPE.to_string(), scope_id: id, scope_value: name }
+    ScopePolicy {
+        policy_id: policy.id.clone(),
+        policy_value: value,
+        scope: OFFER_TYPE.to_string(),
+        scope_id: id,
+        scope_value: name,
+    }
 }
 
 impl PolicyStore for SqliteStore {
     fn policies(&self) -> Result<Vec<Policy>, StoreError> {
         self.with(|conn| {
             let mut stmt = conn.prepare_cached("SELECT id, description, default_value FROM policies ORDER BY id")?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
             rows.map(|row| {
                 let (id, description, default) = row?;
                 Ok(Policy { id: parse(id)?, description, default_value: parse(default)? })

@@ -65,7 +65,9 @@ fn requested_ids(targets: &UpdateTargets) -> Result<Option<Vec<ProductId>>, CliE
         }
     }
     if ids.is_empty() {
-        return Err(CliError::Usage("no product id was given: pass --product-id, ids on stdin with `-`, or --all".into()));
+        return Err(CliError::Usage(
+            "no product id was given: pass --product-id, ids on stdin with `-`, or --all".into(),
+        ));
     }
     Ok(Some(ids))
 }
@@ -81,24 +83,22 @@ async fn resolve_targets(
     requested: Option<Vec<ProductId>>,
     concurrency: usize,
 ) -> Result<Vec<Target>, CliError> {
-    let listed = client.product_policies(policy).await.map_err(CliError::request(format!("listing the products of {policy}")))?;
+    let listed = client
+        .product_policies(policy)
+        .await
+        .map_err(CliError::request(format!("listing the products of {policy}")))?;
     let Some(requested) = requested else {
         return Ok(listed.into_iter().map(Ok).collect());
     };
     let mut by_id: HashMap<ProductId, ProductPolicy> = listed.into_iter().map(|p| (p.product_id.clone(), p)).collect();
-    let targets: Vec<Target> = futures_util::stream::iter(requested)
-        .map(|id| {
-            let known = by_id.remove(&id);
-            async move {
-                match known {
-                    Some(p) => Ok(p),
-                    None => client.product_policy(policy, &id).await.map(|t| t.value).map_err(|e| (id, e)),
-                }
-            }
-        })
-        .buffered(concurrency)
-        .collect()
-        .await;
+    let lookups = requested.into_iter().map(|id| (by_id.remove(&id), id));
+    let targets = in_order(lookups, concurrency, |(known, id)| async move {
+        match known {
+            Some(p) => Ok(p),
+            None => client.product_policy(policy, &id).await.map(|t| t.value).map_err(|e| (id, e)),
+        }
+    })
+    .await;
     // A former id and its current id name the same product: change it once.
     let mut seen = HashSet::new();
     Ok(targets.into_iter().filter(|t| t.as_ref().map_or(true, |p| seen.insert(p.product_id.clone()))).collect())
@@ -113,23 +113,46 @@ async fn change_all(
     concurrency: usize,
 ) -> Vec<ChangeRecord> {
     let progress = progress_bar(targets.len(), what_if);
-    let records = futures_util::stream::iter(targets)
-        .map(|target| {
-            let progress = progress.clone();
-            async move {
-                let record = change_one(client, policy, target, wanted, what_if).await;
-                progress.inc(1);
-                record
-            }
-        })
-        .buffered(concurrency)
-        .collect()
-        .await;
+    let records = in_order(targets, concurrency, |target| {
+        let progress = progress.clone();
+        async move {
+            let record = change_one(client, policy, target, wanted, what_if).await;
+            progress.inc(1);
+            record
+        }
+    })
+    .await;
     progress.finish_and_clear();
     records
 }
 
-async fn change_one(client: &Client, policy: &PolicyId, target: Target, wanted: PolicyValue, what_if: bool) -> ChangeRecord {
+/// Runs `f` on every item, `limit` at a time, and returns the results in the items' order.
+/// Unlike `buffered`, a slow item (waiting out a `Retry-After`) does not hold back the
+/// items behind it.
+pub async fn in_order<T, R, F, Fut>(items: impl IntoIterator<Item = T>, limit: usize, f: F) -> Vec<R>
+where
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = R>,
+{
+    let mut results: Vec<(usize, R)> = futures_util::stream::iter(items.into_iter().enumerate())
+        .map(|(i, item)| {
+            let done = f(item);
+            async move { (i, done.await) }
+        })
+        .buffer_unordered(limit)
+        .collect()
+        .await;
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+async fn change_one(
+    client: &Client,
+    policy: &PolicyId,
+    target: Target,
+    wanted: PolicyValue,
+    what_if: bool,
+) -> ChangeRecord {
     let current = match target {
         Ok(current) => current,
         Err((id, e)) => return failed(policy, id.to_string(), String::new(), None, &e),
@@ -153,7 +176,9 @@ async fn change_one(client: &Client, policy: &PolicyId, target: Target, wanted: 
     }
     match client.set_product_policy(policy, &current.product_id, wanted, None).await {
         Ok(done) => record(ChangeStatus::Updated, done.value.policy_value, Some(done.correlation_id)),
-        Err(e) => failed(policy, current.product_id.to_string(), current.product_name.clone(), Some(current.policy_value), &e),
+        Err(e) => {
+            failed(policy, current.product_id.to_string(), current.product_name.clone(), Some(current.policy_value), &e)
+        }
     }
 }
 
@@ -197,7 +222,8 @@ async fn update_offer_type(
     } else if what_if {
         (ChangeStatus::WouldUpdate, wanted, None)
     } else {
-        let done = client.set_offer_type_policy(policy, offer, wanted, None).await.map_err(CliError::request(doing()))?;
+        let done =
+            client.set_offer_type_policy(policy, offer, wanted, None).await.map_err(CliError::request(doing()))?;
         (ChangeStatus::Updated, done.value.policy_value, Some(done.correlation_id))
     };
     printer.many(&[ChangeRecord {
