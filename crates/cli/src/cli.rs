@@ -25,7 +25,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "COMMERCE_POLICY_ENDPOINT", default_value = "local")]
     pub endpoint: String,
 
-    /// Output format: a table for people, json for scripts, csv for spreadsheets.
+    /// Output format: a table for people, json for scripts, csv for spreadsheets, junit (plan
+    /// and apply) for CI test reports.
     #[arg(long, short = 'o', global = true, env = "COMMERCE_POLICY_OUTPUT", value_enum, default_value_t = Format::Table)]
     pub output: Format,
 
@@ -52,6 +53,7 @@ pub enum Format {
     Table,
     Json,
     Csv,
+    Junit,
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,6 +64,12 @@ pub enum Command {
     /// List, read or change a policy's value per product or offer type.
     #[command(subcommand, name = "product-policies")]
     ProductPolicies(ProductPoliciesCommand),
+    /// Compare the service with a baseline file and show what would change.
+    Plan(PlanArgs),
+    /// Make the service match a baseline file, or apply a saved plan.
+    Apply(ApplyArgs),
+    /// Print the service's current values as a baseline file.
+    Export(ExportArgs),
     /// Show the audit log of changes (commerce-policy services only).
     Audit(AuditArgs),
     /// Run the policy service over a durable store.
@@ -182,6 +190,55 @@ fn parse_bool(s: &str) -> Result<bool, String> {
         "false" | "0" | "no" => Ok(false),
         _ => Err(format!("'{s}' is not true or false")),
     }
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The baseline file (JSON; schema in docs/baseline.schema.json).
+    #[arg(long, short = 'f', value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Accept pinned product ids the service does not list (they are skipped), instead of
+    /// failing on what may be a typo.
+    #[arg(long)]
+    pub allow_unknown_products: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
+    /// Exit 8 when the service differs from the baseline (0 when it matches).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Also save the plan to this file, for `apply --plan` to carry out exactly.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
+    /// Carry out a plan saved by `plan --out` instead of planning anew; a product changed
+    /// since the plan was made is reported as a conflict, not overwritten.
+    #[arg(long, value_name = "FILE", conflicts_with = "file")]
+    pub plan: Option<PathBuf>,
+    /// Show what would change (the plan), change nothing.
+    #[arg(long)]
+    pub what_if: bool,
+    /// How many products to change at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Export only this policy (default: every policy the service lists).
+    #[arg(long)]
+    pub policy_id: Option<PolicyId>,
+    /// Fold every product with this value into `default` instead of pinning it.
+    #[arg(long)]
+    pub default: Option<PolicyValue>,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ pub mod exit {
     pub const NOT_FOUND: u8 = 5;
     pub const CONFLICT: u8 = 6;
     pub const UNAVAILABLE: u8 = 7;
+    pub const DRIFT: u8 = 8;
 }
 
 /// A failed command.
@@ -27,6 +28,9 @@ pub enum CliError {
     /// Some items of a batch failed; each has its own result, the first is quoted.
     #[error("{failed} of {total} failed; the first: {first}")]
     Partial { failed: usize, total: usize, first: String, code: u8 },
+    /// `plan --detailed-exitcode` found differences.
+    #[error("{0} product(s) differ from the baseline: run `commerce-policy apply` to make them match")]
+    Drift(usize),
     #[error("{0}")]
     Other(String),
 }
@@ -42,6 +46,7 @@ impl CliError {
             Self::Request { source, .. } => kind_exit_code(source.kind()),
             Self::Usage(_) => exit::USAGE,
             Self::Partial { code, .. } => *code,
+            Self::Drift(_) => exit::DRIFT,
             Self::Other(_) => exit::OTHER,
         }
     }

@@ -22,6 +22,7 @@ impl Printer {
         let value = to_value(record)?;
         match self.format {
             Format::Json => self.write(&json_text(&value)?),
+            Format::Junit => Err(junit_only()),
             _ => self.rows(&[value]),
         }
     }
@@ -31,6 +32,7 @@ impl Printer {
         let values = records.iter().map(to_value).collect::<Result<Vec<_>, _>>()?;
         match self.format {
             Format::Json => self.write(&json_text(&Value::Array(values))?),
+            Format::Junit => Err(junit_only()),
             _ => self.rows(&values),
         }
     }
@@ -42,7 +44,8 @@ impl Printer {
         }
     }
 
-    fn write(&self, text: &str) -> Result<(), CliError> {
+    /// Writes text as it is: JUnit reports, baseline files, summaries.
+    pub fn write(&self, text: &str) -> Result<(), CliError> {
         let mut out = std::io::stdout().lock();
         let written = out
             .write_all(text.as_bytes())
@@ -55,6 +58,10 @@ impl Printer {
             _ => Ok(()),
         }
     }
+}
+
+fn junit_only() -> CliError {
+    CliError::Usage("--output junit is for plan and apply: use table, json or csv here".into())
 }
 
 fn to_value<T: Serialize>(record: &T) -> Result<Value, CliError> {

@@ -5,6 +5,8 @@ use commerce_model::wire::{AuditEntry, Policy, ProductPolicy, ScopePolicy, Scope
 use commerce_model::{PolicyId, PolicyValue};
 use serde::Serialize;
 
+use crate::error::{CliError, batch_exit_code};
+
 /// Get-MSCommercePolicies / Get-MSCommercePolicy.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -90,6 +92,8 @@ pub enum ChangeStatus {
     Unchanged,
     /// `--what-if`: would change from PreviousValue to PolicyValue.
     WouldUpdate,
+    /// Changed by someone else since it was read; left as they set it.
+    Conflict,
     Failed,
 }
 
@@ -108,6 +112,21 @@ pub struct ChangeRecord {
     pub correlation_id: Option<String>,
     /// The exit code this failure calls for (DESIGN.md's codes), so callers can classify it.
     pub exit_code: Option<u8>,
+}
+
+impl ChangeRecord {
+    /// A batch's outcome: fine if no change failed; otherwise how many failed, the first
+    /// failure, and one exit code for them all.
+    pub fn outcome(records: &[ChangeRecord]) -> Result<(), CliError> {
+        let failures: Vec<&ChangeRecord> = records.iter().filter(|r| r.exit_code.is_some()).collect();
+        let Some(first) = failures.first() else { return Ok(()) };
+        Err(CliError::Partial {
+            failed: failures.len(),
+            total: records.len(),
+            first: format!("{}: {}", first.product_id, first.error.as_deref().unwrap_or("failed")),
+            code: batch_exit_code(failures.iter().filter_map(|r| r.exit_code)),
+        })
+    }
 }
 
 /// One audit log entry.

@@ -2,6 +2,7 @@
 //! spoken by Microsoft's licensing service and by `commerce-policy serve`, and the product
 //! catalogue format. No I/O lives here, so client and service cannot drift apart.
 
+pub mod baseline;
 mod catalog;
 mod error;
 mod ids;

@@ -1,6 +1,7 @@
 //! One function per subcommand; `run` dispatches.
 
 mod audit;
+mod baseline;
 mod describe;
 mod policies;
 mod product_policies;
@@ -31,6 +32,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             product_policies::get(client, &printer, &policy.policy_id, target).await
         }
         Command::ProductPolicies(ProductPoliciesCommand::Update(args)) => update::update(client, &printer, args).await,
+        Command::Plan(args) => baseline::plan(client, &printer, args).await,
+        Command::Apply(args) => baseline::apply(client, &printer, args).await,
+        Command::Export(args) => baseline::export(client, args).await,
         Command::Audit(args) => audit::list(client, &printer, args.limit).await,
         Command::Serve(_) | Command::DescribeCli => unreachable!("handled above"),
     }

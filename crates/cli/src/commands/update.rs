@@ -3,16 +3,15 @@
 //! so unchanged products cost nothing and `--what-if` shows exactly what would change.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 
 use commerce_client::{Client, ClientError};
 use commerce_model::wire::ProductPolicy;
 use commerce_model::{OfferType, PolicyId, PolicyValue, ProductId};
-use futures_util::StreamExt;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::batch;
 use crate::cli::{UpdateArgs, UpdateTargets};
-use crate::error::{CliError, batch_exit_code, kind_exit_code};
+use crate::error::{CliError, kind_exit_code};
 use crate::output::Printer;
 use crate::records::{ChangeRecord, ChangeStatus};
 
@@ -27,16 +26,7 @@ pub async fn update(client: &Client, printer: &Printer, args: UpdateArgs) -> Res
     let targets = resolve_targets(client, &policy, requested, concurrency).await?;
     let records = change_all(client, &policy, targets, wanted, args.what_if, concurrency).await;
     printer.many(&records)?;
-    let failures: Vec<&ChangeRecord> = records.iter().filter(|r| r.status == ChangeStatus::Failed).collect();
-    match failures.first() {
-        None => Ok(()),
-        Some(first) => Err(CliError::Partial {
-            failed: failures.len(),
-            total: records.len(),
-            first: format!("{}: {}", first.product_id, first.error.as_deref().unwrap_or("failed")),
-            code: batch_exit_code(failures.iter().filter_map(|r| r.exit_code)),
-        }),
-    }
+    ChangeRecord::outcome(&records)
 }
 
 /// The product ids asked for, in order, without repeats; `None` means every product.
@@ -92,7 +82,7 @@ async fn resolve_targets(
     };
     let mut by_id: HashMap<ProductId, ProductPolicy> = listed.into_iter().map(|p| (p.product_id.clone(), p)).collect();
     let lookups = requested.into_iter().map(|id| (by_id.remove(&id), id));
-    let targets = in_order(lookups, concurrency, |(known, id)| async move {
+    let targets = batch::in_order(lookups, concurrency, |(known, id)| async move {
         match known {
             Some(p) => Ok(p),
             None => client.product_policy(policy, &id).await.map(|t| t.value).map_err(|e| (id, e)),
@@ -112,8 +102,8 @@ async fn change_all(
     what_if: bool,
     concurrency: usize,
 ) -> Vec<ChangeRecord> {
-    let progress = progress_bar(targets.len(), what_if);
-    let records = in_order(targets, concurrency, |target| {
+    let progress = batch::progress_bar(targets.len(), what_if);
+    let records = batch::in_order(targets, concurrency, |target| {
         let progress = progress.clone();
         async move {
             let record = change_one(client, policy, target, wanted, what_if).await;
@@ -124,26 +114,6 @@ async fn change_all(
     .await;
     progress.finish_and_clear();
     records
-}
-
-/// Runs `f` on every item, `limit` at a time, and returns the results in the items' order.
-/// Unlike `buffered`, a slow item (waiting out a `Retry-After`) does not hold back the
-/// items behind it.
-pub async fn in_order<T, R, F, Fut>(items: impl IntoIterator<Item = T>, limit: usize, f: F) -> Vec<R>
-where
-    F: Fn(T) -> Fut,
-    Fut: std::future::Future<Output = R>,
-{
-    let mut results: Vec<(usize, R)> = futures_util::stream::iter(items.into_iter().enumerate())
-        .map(|(i, item)| {
-            let done = f(item);
-            async move { (i, done.await) }
-        })
-        .buffer_unordered(limit)
-        .collect()
-        .await;
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
 }
 
 async fn change_one(
@@ -194,17 +164,6 @@ fn failed(policy: &PolicyId, id: String, name: String, previous: Option<PolicyVa
         correlation_id: e.correlation_id().map(str::to_string),
         exit_code: Some(kind_exit_code(e.kind())),
     }
-}
-
-fn progress_bar(len: usize, what_if: bool) -> ProgressBar {
-    if what_if || len < 2 || !std::io::stderr().is_terminal() {
-        return ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::hidden());
-    }
-    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} products {elapsed}") {
-        bar.set_style(style);
-    }
-    bar
 }
 
 async fn update_offer_type(

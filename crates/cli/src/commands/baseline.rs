@@ -1,0 +1,295 @@
+//! Policy as code: `plan` (what differs from a baseline file), `apply` (make it match,
+//! guarded by If-Match so a concurrent change is reported, not overwritten) and `export`
+//! (the service's state as a baseline).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use commerce_client::{Client, ClientError, ErrorKind};
+use commerce_model::baseline::{Baseline, PolicyBaseline, ProductCheck, locate};
+use commerce_model::{PolicyId, PolicyValue, ProductId};
+use serde::{Deserialize, Serialize};
+
+use crate::batch;
+use crate::cli::{ApplyArgs, BaselineArgs, ExportArgs, Format, PlanArgs};
+use crate::error::{CliError, kind_exit_code};
+use crate::junit;
+use crate::output::Printer;
+use crate::records::{ChangeRecord, ChangeStatus};
+
+/// A plan saved by `plan --out`, carried out exactly by `apply --plan`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SavedPlan {
+    version: u32,
+    endpoint: String,
+    changes: Vec<ProductCheck>,
+}
+
+const PLAN_VERSION: u32 = 1;
+
+pub async fn plan(client: &Client, printer: &Printer, args: PlanArgs) -> Result<(), CliError> {
+    let checks = checks_for(client, &args.baseline).await?;
+    if let Some(out) = &args.out {
+        let changes = checks.iter().filter(|c| c.drifted()).cloned().collect();
+        save_plan(out, &SavedPlan { version: PLAN_VERSION, endpoint: printer.endpoint.clone(), changes })?;
+    }
+    print_checks(printer, &checks)?;
+    let drifted = checks.iter().filter(|c| c.drifted()).count();
+    if args.detailed_exitcode && drifted > 0 {
+        return Err(CliError::Drift(drifted));
+    }
+    Ok(())
+}
+
+pub async fn apply(client: &Client, printer: &Printer, args: ApplyArgs) -> Result<(), CliError> {
+    let changes = match &args.plan {
+        Some(path) => load_plan(path, &printer.endpoint)?,
+        None => checks_for(client, &args.baseline).await?.into_iter().filter(ProductCheck::drifted).collect(),
+    };
+    if args.what_if {
+        return print_checks(printer, &changes);
+    }
+    let progress = batch::progress_bar(changes.len(), false);
+    let records = batch::in_order(changes, usize::from(args.concurrency), |change| {
+        let progress = progress.clone();
+        async move {
+            let record = apply_one(client, change).await;
+            progress.inc(1);
+            record
+        }
+    })
+    .await;
+    progress.finish_and_clear();
+    print_records(printer, &records)?;
+    ChangeRecord::outcome(&records)
+}
+
+pub async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
+    let ids: Vec<PolicyId> = match args.policy_id {
+        Some(id) => vec![client.policy(&id).await.map_err(CliError::request(format!("reading policy {id}")))?.id],
+        None => {
+            client.policies().await.map_err(CliError::request("listing policies"))?.into_iter().map(|p| p.id).collect()
+        }
+    };
+    let mut policies = Vec::new();
+    for policy_id in ids {
+        let listed = client
+            .product_policies(&policy_id)
+            .await
+            .map_err(CliError::request(format!("listing the products of {policy_id}")))?;
+        let products =
+            listed.into_iter().filter(|p| Some(p.policy_value) != args.default).map(|p| (p.product_id, p.policy_value));
+        policies.push(PolicyBaseline { schema: None, policy_id, default: args.default, products: products.collect() });
+    }
+    let text = Baseline { policies }.to_json();
+    Printer { format: Format::Json, endpoint: String::new() }.write(&text)
+}
+
+/// Reads the baseline and the service, and checks every product the baseline covers.
+async fn checks_for(client: &Client, args: &BaselineArgs) -> Result<Vec<ProductCheck>, CliError> {
+    let path = args.file.as_deref().ok_or_else(|| CliError::Usage("give the baseline file with -f FILE".into()))?;
+    let text = read_text(path)?;
+    let at = |e: String| CliError::Usage(format!("{}: {e}", path.display()));
+    let baseline = Baseline::parse(&text).map_err(|e| at(e.to_string()))?;
+    let mut checks = Vec::new();
+    for policy in &baseline.policies {
+        let doing = format!("reading {} for the baseline {}", policy.policy_id, path.display());
+        let listed = client.product_policies(&policy.policy_id).await.map_err(CliError::request(doing))?;
+        let pinned = resolve_pinned(client, policy, &listed).await?;
+        let unknown: Vec<String> = pinned
+            .iter()
+            .filter(|(_, found)| found.is_none())
+            .map(|(id, _)| format!("{id}{}", locate(&text, id.as_str())))
+            .collect();
+        if !unknown.is_empty() && !args.allow_unknown_products {
+            return Err(at(format!(
+                "the service does not list product {} — check for a typo, or pass --allow-unknown-products",
+                unknown.join(", ")
+            )));
+        }
+        let found = commerce_model::baseline::check(policy, &listed, &pinned);
+        refuse_impossible_values(&found, &text).map_err(at)?;
+        checks.extend(found);
+    }
+    Ok(checks)
+}
+
+/// Finds the product each pinned id names; ids the list does not show are read one by one,
+/// since the service answers for former ids too.
+async fn resolve_pinned(
+    client: &Client,
+    policy: &PolicyBaseline,
+    listed: &[commerce_model::wire::ProductPolicy],
+) -> Result<BTreeMap<ProductId, Option<commerce_model::wire::ProductPolicy>>, CliError> {
+    let by_id: HashMap<&ProductId, &commerce_model::wire::ProductPolicy> =
+        listed.iter().map(|p| (&p.product_id, p)).collect();
+    let lookups = policy.products.keys().cloned().map(|id| {
+        let known = by_id.get(&id).map(|p| (*p).clone());
+        (id, known)
+    });
+    let found = batch::in_order(lookups, 8, |(id, known)| async move {
+        let product = match known {
+            Some(p) => Ok(Some(p)),
+            None => match client.product_policy(&policy.policy_id, &id).await {
+                Ok(t) => Ok(Some(t.value)),
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(CliError::request(format!("reading product {id}"))(e)),
+            },
+        };
+        product.map(|p| (id, p))
+    })
+    .await;
+    found.into_iter().collect()
+}
+
+/// `OnlyTrialsWithoutPaymentMethod` only fits products with such a trial. The built-in
+/// catalogue knows which; products it does not know are left for the service to judge.
+fn refuse_impossible_values(checks: &[ProductCheck], text: &str) -> Result<(), String> {
+    let catalog = commerce_service::builtin_catalog();
+    let trials: HashMap<&ProductId, bool> = catalog
+        .products
+        .iter()
+        .flat_map(|p| std::iter::once(&p.id).chain(&p.former_ids).map(move |id| (id, p.trials)))
+        .collect();
+    let impossible: Vec<String> = checks
+        .iter()
+        .filter(|c| c.wanted_value == PolicyValue::OnlyTrialsWithoutPaymentMethod)
+        .filter(|c| trials.get(&c.product_id) == Some(&false))
+        .map(|c| format!("{} ({}){}", c.product_name, c.product_id, locate(text, c.product_id.as_str())))
+        .collect();
+    if impossible.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "OnlyTrialsWithoutPaymentMethod needs a trial without a payment method, which {} does not offer: use Enabled or Disabled for it",
+        impossible.join(", ")
+    ))
+}
+
+async fn apply_one(client: &Client, change: ProductCheck) -> ChangeRecord {
+    let record = |status, value: Option<PolicyValue>, error: Option<String>, correlation_id, exit_code| ChangeRecord {
+        product_name: change.product_name.clone(),
+        product_id: change.product_id.to_string(),
+        previous_value: Some(change.current_value),
+        policy_value: value,
+        status,
+        policy_id: change.policy_id.clone(),
+        error,
+        correlation_id,
+        exit_code,
+    };
+    let failed = |e: ClientError| {
+        let status = if e.kind() == ErrorKind::Conflict { ChangeStatus::Conflict } else { ChangeStatus::Failed };
+        let id = e.correlation_id().map(str::to_string);
+        record(status, None, Some(e.to_string()), id, Some(kind_exit_code(e.kind())))
+    };
+    let now = match client.product_policy(&change.policy_id, &change.product_id).await {
+        Ok(now) => now,
+        Err(e) => return failed(e),
+    };
+    if now.value.policy_value == change.wanted_value {
+        return record(ChangeStatus::Unchanged, Some(change.wanted_value), None, None, None);
+    }
+    if now.value.policy_value != change.current_value {
+        let message = format!(
+            "changed by someone else since the plan (it was {}, it is now {}): left as it is — run plan again",
+            change.current_value, now.value.policy_value
+        );
+        let conflict = Some(crate::error::exit::CONFLICT);
+        return record(
+            ChangeStatus::Conflict,
+            Some(now.value.policy_value),
+            Some(message),
+            Some(now.correlation_id),
+            conflict,
+        );
+    }
+    match client
+        .set_product_policy(&change.policy_id, &change.product_id, change.wanted_value, now.etag.as_deref())
+        .await
+    {
+        Ok(done) => record(ChangeStatus::Updated, Some(done.value.policy_value), None, Some(done.correlation_id), None),
+        Err(e) => failed(e),
+    }
+}
+
+fn print_checks(printer: &Printer, checks: &[ProductCheck]) -> Result<(), CliError> {
+    let drifted: Vec<&ProductCheck> = checks.iter().filter(|c| c.drifted()).collect();
+    match printer.format {
+        Format::Junit => {
+            let cases: Vec<junit::Case> = checks
+                .iter()
+                .map(|c| junit::Case {
+                    suite: c.policy_id.to_string(),
+                    name: format!("{} ({})", c.product_name, c.product_id),
+                    failure: c.drifted().then(|| {
+                        format!("is {}, the baseline wants {} ({:?})", c.current_value, c.wanted_value, c.source)
+                    }),
+                })
+                .collect();
+            printer.write(&junit::report("commerce-policy plan", &cases))
+        }
+        Format::Table if drifted.is_empty() => printer.write(&format!(
+            "Endpoint: {}\n\nNo changes: all {} products the baseline covers match it.\n",
+            printer.endpoint,
+            checks.len()
+        )),
+        Format::Table => {
+            printer.many(&drifted)?;
+            printer.write(&format!(
+                "\nPlan: {} to change, {} already match.\n",
+                drifted.len(),
+                checks.len() - drifted.len()
+            ))
+        }
+        _ => printer.many(&drifted),
+    }
+}
+
+fn print_records(printer: &Printer, records: &[ChangeRecord]) -> Result<(), CliError> {
+    if printer.format != Format::Junit {
+        return printer.many(records);
+    }
+    let cases: Vec<junit::Case> = records
+        .iter()
+        .map(|r| junit::Case {
+            suite: r.policy_id.to_string(),
+            name: format!("{} ({})", r.product_name, r.product_id),
+            failure: r.error.clone(),
+        })
+        .collect();
+    printer.write(&junit::report("commerce-policy apply", &cases))
+}
+
+fn read_text(path: &Path) -> Result<String, CliError> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| CliError::Usage(format!("could not read the baseline from stdin: {e}")))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("could not read {}: {e}", path.display())))
+}
+
+fn save_plan(path: &PathBuf, plan: &SavedPlan) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(plan).map_err(|e| CliError::Other(e.to_string()))?;
+    std::fs::write(path, text + "\n").map_err(|e| CliError::Other(format!("could not write {}: {e}", path.display())))
+}
+
+fn load_plan(path: &Path, endpoint: &str) -> Result<Vec<ProductCheck>, CliError> {
+    let text = read_text(path)?;
+    let plan: SavedPlan = serde_json::from_str(&text)
+        .map_err(|e| CliError::Usage(format!("{}: not a plan saved by `plan --out`: {e}", path.display())))?;
+    if plan.version != PLAN_VERSION {
+        return Err(CliError::Usage(format!("{}: plan version {} is not supported", path.display(), plan.version)));
+    }
+    if plan.endpoint != endpoint {
+        return Err(CliError::Usage(format!(
+            "{} was planned against {}, not {endpoint}: plan again against this endpoint",
+            path.display(),
+            plan.endpoint
+        )));
+    }
+    Ok(plan.changes)
+}
