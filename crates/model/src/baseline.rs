@@ -288,3 +288,31 @@ mod tests {
         assert_eq!(Baseline::parse(&b.to_json()).unwrap(), b);
     }
 }
+
+/// The published JSON Schema (docs/baseline.schema.json) must describe exactly the fields
+/// this module reads, or editors would accept files `plan` refuses.
+#[cfg(test)]
+mod schema_tests {
+    const SCHEMA: &str = include_str!("../../../docs/baseline.schema.json");
+
+    #[test]
+    fn schema_lists_the_fields_the_parser_reads() {
+        let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap();
+        let def = &schema["$defs"]["policyBaseline"];
+        let mut fields: Vec<&str> = def["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        fields.sort_unstable();
+        assert_eq!(fields, ["$schema", "default", "policyId", "products"]);
+        assert_eq!(def["additionalProperties"], false);
+        let values: Vec<&str> =
+            schema["$defs"]["policyValue"]["enum"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let ours: Vec<&str> = crate::PolicyValue::ALL.iter().map(|v| v.as_str()).collect();
+        assert_eq!(values, ours);
+    }
+
+    #[test]
+    fn schema_example_is_a_valid_baseline() {
+        let example = r#"{"$schema": "https://commerce-policy.dev/schemas/baseline.schema.json",
+            "policyId": "AllowSelfServicePurchase", "default": "Disabled", "products": {"CFQ7TTC0H9MP": "Enabled"}}"#;
+        assert!(super::Baseline::parse(example).is_ok());
+    }
+}
