@@ -1,0 +1,34 @@
+# Module manifest of CommercePolicy: MSCommerce's cmdlets over the commerce-policy binary.
+# ModuleVersion follows the workspace version in Cargo.toml (the contract test checks it).
+@{
+    RootModule           = 'CommercePolicy.psm1'
+    ModuleVersion        = '0.1.0'
+    GUID                 = 'f3011caf-8bcd-476f-942a-f597828adf4d'
+    Author               = 'commerce-policy contributors'
+    CompanyName          = 'commerce-policy'
+    Copyright            = '(c) commerce-policy contributors. MIT License.'
+    Description          = 'Read and change Microsoft 365 self-service purchase policies (AllowSelfServicePurchase) with the MSCommerce cmdlets, on PowerShell 7 on Windows, Linux and macOS and on Windows PowerShell 5.1: pipeline input, one batched call for many products, -WhatIf, error records with categories, tab completion. A thin layer over the commerce-policy binary, which it ships.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Core', 'Desktop')
+    FormatsToProcess     = @('CommercePolicy.Format.ps1xml')
+    FunctionsToExport    = @(
+        'Connect-MSCommerce'
+        'Disconnect-MSCommerce'
+        'Get-MSCommercePolicies'
+        'Get-MSCommercePolicy'
+        'Get-MSCommerceProductPolicies'
+        'Get-MSCommerceProductPolicy'
+        'Update-MSCommerceProductPolicy'
+    )
+    CmdletsToExport      = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('MSCommerce', 'Microsoft365', 'M365', 'SelfServicePurchase', 'AllowSelfServicePurchase', 'Licensing', 'Policy', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
+            ProjectUri   = 'https://github.com/commerce-policy/commerce-policy'
+            LicenseUri   = 'https://github.com/commerce-policy/commerce-policy/blob/main/LICENSE'
+            ReleaseNotes = '0.1.0: first release. The six MSCommerce 2.x cmdlets with their parameters, parameter sets and output properties, plus Disconnect-MSCommerce; pipeline input into Update-MSCommerceProductPolicy with one call of the binary for all products; -WhatIf showing current and wanted values; error records whose category follows the failure; tab completion of -PolicyId, -ProductId and -OfferType. Connect-MSCommerce takes -AccessToken or -Endpoint; interactive and app sign-in come with the binary''s connect command.'
+        }
+    }
+}

@@ -1,0 +1,259 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+
+# The CommercePolicy cmdlets against a live 'commerce-policy serve' on a loopback port, over a
+# store in Pester's TestDrive: list, get, update, pipeline batch, -WhatIf, errors, completion.
+# The binary is $env:COMMERCE_POLICY_BIN, else target/debug/commerce-policy (run.sh builds it).
+
+BeforeAll {
+    $repoRoot = (Resolve-Path (Join-Path (Join-Path $PSScriptRoot '..') '..')).Path
+    $isWindowsHost = [System.Environment]::OSVersion.Platform -eq [System.PlatformID]::Win32NT
+    if ([string]::IsNullOrEmpty($env:COMMERCE_POLICY_BIN)) {
+        $name = 'commerce-policy'
+        if ($isWindowsHost) {
+            $name = 'commerce-policy.exe'
+        }
+        $env:COMMERCE_POLICY_BIN = Join-Path (Join-Path (Join-Path $repoRoot 'target') 'debug') $name
+    }
+    if (-not (Test-Path -LiteralPath $env:COMMERCE_POLICY_BIN)) {
+        throw "No binary at $($env:COMMERCE_POLICY_BIN): run 'cargo build -p commerce-cli' first"
+    }
+    # Nothing here may touch the user's own local store.
+    $env:COMMERCE_POLICY_DATA_DIR = Join-Path $TestDrive 'data'
+    Remove-Item Env:\COMMERCE_POLICY_ENDPOINT -ErrorAction SilentlyContinue
+    Remove-Item Env:\COMMERCE_POLICY_ACCESS_TOKEN -ErrorAction SilentlyContinue
+
+    $startInfo = New-Object System.Diagnostics.ProcessStartInfo
+    $startInfo.FileName = $env:COMMERCE_POLICY_BIN
+    $startInfo.Arguments = 'serve --listen 127.0.0.1:0 --store "{0}"' -f (Join-Path $TestDrive 'store.db')
+    $startInfo.UseShellExecute = $false
+    $startInfo.RedirectStandardOutput = $true
+    $startInfo.EnvironmentVariables['RUST_LOG'] = 'warn'
+    $script:server = [System.Diagnostics.Process]::Start($startInfo)
+    $firstLine = $script:server.StandardOutput.ReadLine()
+    if ($firstLine -notmatch '^listening on (http://\S+)') {
+        throw "commerce-policy serve did not start: $firstLine"
+    }
+    $script:endpoint = $Matches[1]
+
+    Import-Module (Join-Path (Join-Path (Join-Path $repoRoot 'module') 'CommercePolicy') 'CommercePolicy.psd1') -Force
+    Connect-MSCommerce -Endpoint $script:endpoint
+    $script:policy = 'AllowSelfServicePurchase'
+}
+
+AfterAll {
+    Remove-Module CommercePolicy -ErrorAction SilentlyContinue
+    if ($null -ne $script:server -and -not $script:server.HasExited) {
+        $script:server.Kill()
+        $script:server.WaitForExit()
+    }
+}
+
+Describe 'The module' {
+    It 'has a valid manifest that exports the MSCommerce cmdlets' {
+        $manifest = Test-ModuleManifest -Path (Join-Path (Join-Path (Join-Path (Join-Path $PSScriptRoot '..') '..') 'module') 'CommercePolicy/CommercePolicy.psd1')
+        $manifest.ExportedFunctions.Keys | Should -Contain 'Update-MSCommerceProductPolicy'
+        (Get-Command -Module CommercePolicy).Count | Should -Be 7
+    }
+
+    It 'has help with examples for every cmdlet' {
+        foreach ($command in (Get-Command -Module CommercePolicy)) {
+            @((Get-Help $command.Name -Examples).examples.example).Count | Should -BeGreaterThan 0 -Because $command.Name
+        }
+    }
+}
+
+Describe 'Get-MSCommercePolicies and Get-MSCommercePolicy' {
+    It 'lists AllowSelfServicePurchase with MSCommerce properties and a type name' {
+        $found = @(Get-MSCommercePolicies | Where-Object PolicyId -eq $script:policy)
+        $found.Count | Should -Be 1
+        $found[0].DefaultValue | Should -Be 'Enabled'
+        $found[0].Description | Should -Not -BeNullOrEmpty
+        $found[0].PSObject.TypeNames[0] | Should -Be 'CommercePolicy.Policy'
+    }
+
+    It 'reads one policy' {
+        (Get-MSCommercePolicy -PolicyId $script:policy).PolicyId | Should -Be $script:policy
+    }
+
+    It 'turns an unknown policy into an ObjectNotFound error record with the binary line' {
+        $errors = $null
+        $result = Get-MSCommercePolicy -PolicyId 'NoSuchPolicy' -ErrorAction SilentlyContinue -ErrorVariable errors
+        $result | Should -BeNullOrEmpty
+        $errors.Count | Should -Be 1
+        $errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $errors[0].FullyQualifiedErrorId | Should -Be 'CommercePolicyNotFound,Get-MSCommercePolicy'
+        $errors[0].Exception.Message | Should -Match '^commerce-policy: .*correlation id'
+    }
+
+    It 'stops on the error with -ErrorAction Stop' {
+        { Get-MSCommercePolicy -PolicyId 'NoSuchPolicy' -ErrorAction Stop } | Should -Throw -ErrorId 'CommercePolicyNotFound'
+    }
+}
+
+Describe 'Get-MSCommerceProductPolicies' {
+    It 'lists products with MSCommerce properties, readable with any case' {
+        $products = @(Get-MSCommerceProductPolicies -PolicyId $script:policy)
+        $products.Count | Should -BeGreaterThan 10
+        $powerBi = $products | Where-Object { $_.ProductName -eq 'Power BI Pro' }
+        $powerBi.ProductID | Should -Be 'CFQ7TTC0H9MP'
+        $powerBi.PolicyId | Should -Be $script:policy
+        $powerBi.PSObject.TypeNames[0] | Should -Be 'CommercePolicy.ProductPolicy'
+    }
+
+    It 'lists offer types with -Scope OfferType' {
+        $saas = Get-MSCommerceProductPolicies -PolicyId $script:policy -Scope OfferType | Where-Object ScopeId -eq 'SaaS'
+        $saas.Scope | Should -Be 'OfferType'
+        $saas.PSObject.TypeNames[0] | Should -Be 'CommercePolicy.ScopePolicy'
+    }
+
+    It 'takes policies from the pipeline' {
+        @(Get-MSCommercePolicies | Get-MSCommerceProductPolicies).Count | Should -BeGreaterThan 10
+    }
+}
+
+Describe 'Get-MSCommerceProductPolicy' {
+    It 'reads one product, also by its former id' {
+        (Get-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0H9MP').ProductName | Should -Be 'Power BI Pro'
+        (Get-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0KP0N').ProductId | Should -Be 'CFQ7TTC0LH3L'
+    }
+
+    It 'reads one offer type' {
+        (Get-MSCommerceProductPolicy -PolicyId $script:policy -OfferType 'SaaS').ScopeId | Should -Be 'SaaS'
+    }
+
+    It 'reports an unknown product as ObjectNotFound' {
+        $errors = $null
+        Get-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0ZZZZ' -ErrorAction SilentlyContinue -ErrorVariable errors
+        $errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+}
+
+Describe 'Update-MSCommerceProductPolicy' {
+    It 'sets a value with -Value, as MSCommerce scripts do' {
+        $result = Update-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HD32' -Value 'Disabled'
+        $result.Status | Should -Be 'Updated'
+        $result.PolicyValue | Should -Be 'Disabled'
+        $result.PSObject.TypeNames[0] | Should -Be 'CommercePolicy.ProductPolicyUpdate'
+        (Get-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HD32').PolicyValue | Should -Be 'Disabled'
+    }
+
+    It 'takes -Enabled as <Enabled>' -TestCases @(
+        @{ Enabled = $true; Expected = 'Enabled' }
+        @{ Enabled = $false; Expected = 'Disabled' }
+        @{ Enabled = 'True'; Expected = 'Enabled' }
+        @{ Enabled = 'False'; Expected = 'Disabled' }
+    ) {
+        param($Enabled, $Expected)
+        Update-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HDB0' -Enabled $Enabled | Out-Null
+        (Get-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HDB0').PolicyValue | Should -Be $Expected
+    }
+
+    It 'refuses an -Enabled that is not true or false' {
+        { Update-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HDB0' -Enabled 'maybe' } | Should -Throw
+    }
+
+    It 'changes an offer type' {
+        $result = Update-MSCommerceProductPolicy -PolicyId $script:policy -OfferType 'SaaS' -Value 'Disabled'
+        $result.Status | Should -Be 'Updated'
+        (Get-MSCommerceProductPolicy -PolicyId $script:policy -OfferType 'SaaS').PolicyValue | Should -Be 'Disabled'
+    }
+
+    It 'changes nothing with -WhatIf' {
+        $before = (Get-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HHS9').PolicyValue
+        $result = Update-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HHS9' -Value 'Disabled' -WhatIf
+        $result | Should -BeNullOrEmpty
+        (Get-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HHS9').PolicyValue | Should -Be $before
+    }
+
+    It 'changes every piped product with one call of the binary' {
+        $verbose = Get-MSCommerceProductPolicies -PolicyId $script:policy |
+            Where-Object ProductName -like 'Windows 365*' |
+            Update-MSCommerceProductPolicy -Value 'Disabled' -Verbose 4>&1
+        $results = @($verbose | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+        $calls = @($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'commerce-policy product-policies update*' })
+        $results.Count | Should -Be 3
+        $calls.Count | Should -Be 1
+        $after = Get-MSCommerceProductPolicies -PolicyId $script:policy | Where-Object ProductName -like 'Windows 365*'
+        @($after | Where-Object PolicyValue -ne 'Disabled').Count | Should -Be 0
+    }
+
+    It 'runs the MSCommerce ForEach loop unchanged' {
+        Get-MSCommerceProductPolicies -PolicyId $script:policy | Where-Object ProductName -like 'Teams*' | ForEach-Object {
+            Update-MSCommerceProductPolicy -PolicyId $script:policy -ProductId $_.ProductID -Enabled $false
+        } | Out-Null
+        @(Get-MSCommerceProductPolicies -PolicyId $script:policy | Where-Object { $_.ProductName -like 'Teams*' -and $_.PolicyValue -ne 'Disabled' }).Count | Should -Be 0
+    }
+
+    It 'writes one error record per product that fails and changes the others' {
+        $piped = @('CFQ7TTC0J203', 'CFQ7TTC0ZZZZ') | ForEach-Object { [pscustomobject] @{ PolicyId = $script:policy; ProductId = $_ } }
+        $errors = $null
+        $results = @($piped | Update-MSCommerceProductPolicy -Value 'Enabled' -ErrorAction SilentlyContinue -ErrorVariable errors)
+        $results.Count | Should -Be 1
+        $results[0].ProductId | Should -Be 'CFQ7TTC0J203'
+        $errors.Count | Should -Be 1
+        $errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $errors[0].TargetObject | Should -Be 'CFQ7TTC0ZZZZ'
+    }
+
+    It 'reports a value the product does not offer as InvalidArgument' {
+        $errors = $null
+        Update-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0H9MP' -Value 'OnlyTrialsWithoutPaymentMethod' -ErrorAction SilentlyContinue -ErrorVariable errors
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+    }
+}
+
+Describe 'Tab completion' {
+    It 'completes product ids with product names as tooltips' {
+        $line = "Get-MSCommerceProductPolicy -PolicyId $($script:policy) -ProductId CFQ7TTC0H9"
+        $completion = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        $match = $completion.CompletionMatches | Where-Object CompletionText -eq 'CFQ7TTC0H9MP'
+        $match.ToolTip | Should -Be 'Power BI Pro'
+    }
+
+    It 'completes product ids from a product name' {
+        $line = 'Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId Visio'
+        $completion = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        @($completion.CompletionMatches.CompletionText) | Should -Contain 'CFQ7TTC0HD33'
+    }
+
+    It 'completes policy ids' {
+        $line = 'Get-MSCommercePolicy -PolicyId Allow'
+        $completion = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        @($completion.CompletionMatches.CompletionText) | Should -Contain 'AllowSelfServicePurchase'
+    }
+}
+
+Describe 'Connection and errors' {
+    AfterEach {
+        Connect-MSCommerce -Endpoint $script:endpoint
+    }
+
+    It 'does not pretend to sign in without -AccessToken or -Endpoint' {
+        { Connect-MSCommerce } | Should -Throw -ErrorId 'CommercePolicySignInNotAvailable'
+    }
+
+    It 'reports an unreachable service as ConnectionError' {
+        $errors = $null
+        Connect-MSCommerce -Endpoint 'http://127.0.0.1:1' -ErrorAction SilentlyContinue -ErrorVariable errors
+        $errors[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+        $errors[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+    }
+
+    It 'keeps a token off the command line' {
+        $verbose = Get-MSCommercePolicies -Token 'not-a-real-token' -Verbose 4>&1 |
+            Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        @($verbose | Where-Object Message -like 'commerce-policy *').Count | Should -Be 1
+        @($verbose | Where-Object Message -like '*not-a-real-token*').Count | Should -Be 0
+    }
+
+    It 'says where it looked when there is no binary' {
+        $saved = $env:COMMERCE_POLICY_BIN
+        try {
+            $env:COMMERCE_POLICY_BIN = Join-Path $TestDrive 'no-such-binary'
+            { Get-MSCommercePolicies } | Should -Throw -ErrorId 'CommercePolicyBinaryNotFound'
+        }
+        finally {
+            $env:COMMERCE_POLICY_BIN = $saved
+        }
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the Pester 5 suite of the CommercePolicy module when PowerShell 7 (pwsh) is on PATH;
+# otherwise says so in one line and succeeds, since PowerShell cannot be installed everywhere
+# (the Rust contract tests in tests/tests/module_contract.rs check the module there).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+if ! command -v pwsh >/dev/null 2>&1; then
+    echo "pwsh not found: skipping the Pester suite"
+    exit 0
+fi
+
+cargo build --quiet --manifest-path "$root/Cargo.toml" -p commerce-cli --bin commerce-policy
+export COMMERCE_POLICY_BIN="${COMMERCE_POLICY_BIN:-$root/target/debug/commerce-policy}"
+# pwsh -Command takes everything after it as script text, so the path goes in the environment.
+export COMMERCE_POLICY_PESTER_SUITE="$here/CommercePolicy.Tests.ps1"
+
+exec pwsh -NoProfile -NonInteractive -Command '
+    $ErrorActionPreference = "Stop"
+    if (-not (Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -ge [version] "5.0.0" })) {
+        Install-Module -Name Pester -MinimumVersion 5.0.0 -Scope CurrentUser -Force -SkipPublisherCheck
+    }
+    Import-Module Pester -MinimumVersion 5.0.0
+    $configuration = New-PesterConfiguration
+    $configuration.Run.Path = $env:COMMERCE_POLICY_PESTER_SUITE
+    $configuration.Run.Exit = $true
+    $configuration.Output.Verbosity = "Detailed"
+    Invoke-Pester -Configuration $configuration
+'

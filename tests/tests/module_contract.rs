@@ -1,0 +1,1247 @@
+//! Contract tests of the PowerShell module (`module/CommercePolicy`), for machines where no
+//! PowerShell can run: every PowerShell file parses with a real PowerShell grammar
+//! (tree-sitter-powershell); the manifest exports exactly the module's public functions; every
+//! cmdlet parameter maps onto a flag that the real binary accepts (its own `describe-cli` tree);
+//! the parameter sets are MSCommerce 2.x's; and MSCommerce's documented usage binds unchanged.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use commerce_e2e::{Sandbox, binary};
+use serde_json::Value as Json;
+use tree_sitter::{Node, Parser, Tree};
+
+// ---------------------------------------------------------------------------------------------
+// Where things are
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+fn module_dir() -> PathBuf {
+    repo_root().join("module").join("CommercePolicy")
+}
+
+/// Every PowerShell source file of the module and of the Pester suite.
+fn powershell_files() -> Vec<PathBuf> {
+    fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                collect(&path, files);
+            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("ps1" | "psm1" | "psd1")) {
+                files.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    collect(&module_dir(), &mut files);
+    collect(&repo_root().join("tests").join("pester"), &mut files);
+    files.sort();
+    files
+}
+
+/// The binary's command tree, as `commerce-policy describe-cli` prints it.
+fn command_tree() -> &'static Json {
+    static TREE: OnceLock<Json> = OnceLock::new();
+    TREE.get_or_init(|| {
+        let output = Command::new(binary()).arg("describe-cli").output().expect("run describe-cli");
+        assert!(output.status.success(), "describe-cli failed: {}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).expect("describe-cli prints JSON")
+    })
+}
+
+/// The node of a subcommand path in the command tree.
+fn subcommand(path: &[String]) -> Option<&'static Json> {
+    let mut node = command_tree();
+    for part in path {
+        node = node["subcommands"]
+            .as_array()?
+            .iter()
+            .find(|s| s["path"].as_array().and_then(|p| p.last()) == Some(&Json::from(part.as_str())))?;
+    }
+    Some(node)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading PowerShell with tree-sitter
+
+/// A parsed PowerShell file.
+struct Script {
+    name: String,
+    source: String,
+    tree: Tree,
+}
+
+impl Script {
+    fn parse(name: &str, source: String) -> Script {
+        let mut parser = Parser::new();
+        parser.set_language(&tree_sitter_powershell::LANGUAGE.into()).expect("load the PowerShell grammar");
+        let tree = parser.parse(&source, None).expect("tree-sitter returns a tree");
+        Script { name: name.to_string(), source, tree }
+    }
+
+    fn load(path: &Path) -> Script {
+        let source = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        let name = path.strip_prefix(repo_root()).unwrap_or(path).display().to_string();
+        Script::parse(&name, source)
+    }
+
+    fn text(&self, node: Node) -> &str {
+        &self.source[node.byte_range()]
+    }
+
+    fn at(&self, node: Node) -> String {
+        let p = node.start_position();
+        format!("{}:{}:{}", self.name, p.row + 1, p.column + 1)
+    }
+
+    /// Every node, depth first.
+    fn nodes(&self) -> Vec<Node<'_>> {
+        fn walk<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>) {
+            out.push(node);
+            let mut cursor = node.walk();
+            for child in node.children(&mut cursor) {
+                walk(child, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.tree.root_node(), &mut out);
+        out
+    }
+
+    /// Syntax errors, each with its place and the line it is on.
+    fn syntax_errors(&self) -> Vec<String> {
+        self.nodes()
+            .into_iter()
+            .filter(|n| n.is_error() || n.is_missing())
+            .map(|n| {
+                let line = self.source.lines().nth(n.start_position().row).unwrap_or("").trim();
+                let what = if n.is_missing() { format!("missing {}", n.kind()) } else { "syntax error".to_string() };
+                format!("{}: {what} in `{line}`", self.at(n))
+            })
+            .collect()
+    }
+
+    fn functions(&self) -> Vec<Function> {
+        self.nodes().into_iter().filter(|n| n.kind() == "function_statement").map(|n| Function::read(self, n)).collect()
+    }
+
+    /// The value assigned to a variable at the top of the file, like `$script:CommandTable`.
+    fn assignment(&self, variable: &str) -> Option<Value> {
+        self.nodes().into_iter().filter(|n| n.kind() == "assignment_expression").find_map(|n| {
+            let left = n.named_child(0)?;
+            if !self.text(left).eq_ignore_ascii_case(variable) {
+                return None;
+            }
+            let right = named_children(n).pop()?;
+            Some(Value::read(self, right))
+        })
+    }
+}
+
+fn named_children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor).collect()
+}
+
+fn children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor).collect()
+}
+
+/// A literal PowerShell value: what the manifest, the command table and attributes are made of.
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Str(String),
+    Bool(bool),
+    Null,
+    List(Vec<Value>),
+    Map(Vec<(String, Value)>),
+    Other(String),
+}
+
+impl Value {
+    fn read(script: &Script, node: Node) -> Value {
+        let text = script.text(node);
+        match node.kind() {
+            "verbatim_string_characters" => Value::Str(text.trim_matches('\'').replace("''", "'")),
+            "expandable_string_literal" => Value::Str(text.trim_matches('"').to_string()),
+            "variable" => match text.to_ascii_lowercase().as_str() {
+                "$true" => Value::Bool(true),
+                "$false" => Value::Bool(false),
+                "$null" => Value::Null,
+                _ => Value::Other(text.to_string()),
+            },
+            "hash_literal_expression" => {
+                let mut entries = Vec::new();
+                for body in named_children(node).into_iter().filter(|c| c.kind() == "hash_literal_body") {
+                    for entry in named_children(body).into_iter().filter(|c| c.kind() == "hash_entry") {
+                        let parts = named_children(entry);
+                        let key = script.text(parts[0]).trim_matches(|c| c == '\'' || c == '"').to_string();
+                        entries.push((key, Value::read(script, parts[parts.len() - 1])));
+                    }
+                }
+                Value::Map(entries)
+            }
+            "array_literal_expression" if node.named_child_count() > 1 => {
+                Value::List(named_children(node).into_iter().map(|c| Value::read(script, c)).collect())
+            }
+            "array_expression" => {
+                let mut items = Vec::new();
+                for statements in named_children(node) {
+                    let statements = if statements.kind() == "statement_list" {
+                        named_children(statements)
+                    } else {
+                        vec![statements]
+                    };
+                    for statement in statements {
+                        match Value::read(script, statement) {
+                            Value::List(list) => items.extend(list),
+                            item => items.push(item),
+                        }
+                    }
+                }
+                Value::List(items)
+            }
+            // `[ordered]@{…}`, `[Uri] '…'`: the value is the cast operand.
+            "cast_expression" => Value::read(script, named_children(node).pop().expect("operand")),
+            _ if node.named_child_count() == 1 => Value::read(script, node.named_child(0).expect("one child")),
+            _ => Value::Other(text.to_string()),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Map(entries) => entries.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A string or a list of strings (a one-item `@('x')` reads as the item itself).
+    fn strings(&self) -> Vec<String> {
+        match self {
+            Value::Str(s) => vec![s.clone()],
+            Value::List(items) => items.iter().flat_map(Value::strings).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn entries(&self) -> &[(String, Value)] {
+        match self {
+            Value::Map(entries) => entries,
+            _ => &[],
+        }
+    }
+}
+
+/// An attribute such as `[Parameter(Mandatory = $true, ParameterSetName = 'X')]`.
+#[derive(Debug)]
+struct Attribute {
+    name: String,
+    named: BTreeMap<String, Value>,
+    positional: Vec<Value>,
+}
+
+impl Attribute {
+    fn read(script: &Script, node: Node) -> Attribute {
+        let mut attribute = Attribute { name: String::new(), named: BTreeMap::new(), positional: Vec::new() };
+        for child in named_children(node) {
+            match child.kind() {
+                "attribute_name" | "type_identifier" | "type_spec" | "type_name" => {
+                    attribute.name = script.text(child).to_string()
+                }
+                "attribute_arguments" => {
+                    for argument in named_children(child) {
+                        match argument.kind() {
+                            // `Name = value`
+                            "attribute_argument" if children(argument).iter().any(|c| c.kind() == "=") => {
+                                let parts = named_children(argument);
+                                let value = Value::read(script, parts[parts.len() - 1]);
+                                attribute.named.insert(script.text(parts[0]).to_ascii_lowercase(), value);
+                            }
+                            // `[Parameter(Mandatory)]`
+                            _ if script.text(argument).chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                                attribute.named.insert(script.text(argument).to_ascii_lowercase(), Value::Bool(true));
+                            }
+                            _ => attribute.positional.push(Value::read(script, argument)),
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        attribute
+    }
+
+    fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        self.named.get(&name.to_ascii_lowercase()) == Some(&Value::Bool(true))
+    }
+
+    fn string(&self, name: &str) -> Option<String> {
+        self.named.get(&name.to_ascii_lowercase()).and_then(|v| v.str().map(str::to_string))
+    }
+}
+
+/// Every parameter set of a function without named sets.
+const ALL_SETS: &str = "__AllParameterSets";
+
+/// A parameter of a function's param block.
+#[derive(Debug)]
+struct Param {
+    name: String,
+    type_name: String,
+    attributes: Vec<Attribute>,
+}
+
+impl Param {
+    /// (set, mandatory, from the pipeline by property name) for each [Parameter] attribute.
+    fn memberships(&self) -> Vec<(String, bool, bool)> {
+        let declared: Vec<_> = self
+            .attributes
+            .iter()
+            .filter(|a| a.is("Parameter"))
+            .map(|a| {
+                let set = a.string("ParameterSetName").unwrap_or_else(|| ALL_SETS.to_string());
+                (set, a.flag("Mandatory"), a.flag("ValueFromPipelineByPropertyName"))
+            })
+            .collect();
+        if declared.is_empty() { vec![(ALL_SETS.to_string(), false, false)] } else { declared }
+    }
+
+    fn membership(&self, set: &str) -> Option<(bool, bool)> {
+        let memberships = self.memberships();
+        memberships
+            .iter()
+            .find(|(s, _, _)| s == set)
+            .or_else(|| memberships.iter().find(|(s, _, _)| s == ALL_SETS))
+            .map(|&(_, mandatory, pipeline)| (mandatory, pipeline))
+    }
+
+    fn validate_set(&self) -> Option<Vec<String>> {
+        self.attributes
+            .iter()
+            .find(|a| a.is("ValidateSet"))
+            .map(|a| a.positional.iter().flat_map(Value::strings).collect())
+    }
+}
+
+/// A function of a PowerShell file: its name, help, [CmdletBinding()] and parameters.
+#[derive(Debug)]
+struct Function {
+    name: String,
+    at: String,
+    help: String,
+    binding: Option<Attribute>,
+    params: Vec<Param>,
+}
+
+impl Function {
+    fn read(script: &Script, node: Node) -> Function {
+        let mut function = Function {
+            name: String::new(),
+            at: script.at(node),
+            help: String::new(),
+            binding: None,
+            params: Vec::new(),
+        };
+        for child in named_children(node) {
+            match child.kind() {
+                "function_name" => function.name = script.text(child).to_string(),
+                "comment" if function.help.is_empty() && script.text(child).starts_with("<#") => {
+                    function.help = script.text(child).to_string()
+                }
+                "script_block" => {
+                    for block in named_children(child).into_iter().filter(|c| c.kind() == "param_block") {
+                        function.read_param_block(script, block);
+                    }
+                }
+                _ => {}
+            }
+        }
+        function
+    }
+
+    fn read_param_block(&mut self, script: &Script, block: Node) {
+        for child in named_children(block) {
+            match child.kind() {
+                "attribute_list" | "attribute" => {
+                    for attribute in attributes(child) {
+                        let attribute = Attribute::read(script, attribute);
+                        if attribute.is("CmdletBinding") {
+                            self.binding = Some(attribute);
+                        }
+                    }
+                }
+                "parameter_list" => {
+                    for parameter in named_children(child).into_iter().filter(|c| c.kind() == "script_parameter") {
+                        let mut param = Param { name: String::new(), type_name: String::new(), attributes: Vec::new() };
+                        for part in named_children(parameter) {
+                            match part.kind() {
+                                "variable" => param.name = script.text(part).trim_start_matches('$').to_string(),
+                                "type_literal" => param.type_name = script.text(part).to_string(),
+                                "attribute_list" | "attribute" => {
+                                    for attribute in attributes(part) {
+                                        // The type constraint on a line of its own reads as an
+                                        // attribute holding a type literal.
+                                        match named_children(attribute).as_slice() {
+                                            [only] if only.kind() == "type_literal" => {
+                                                param.type_name = script.text(*only).to_string()
+                                            }
+                                            _ => param.attributes.push(Attribute::read(script, attribute)),
+                                        }
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                        self.params.push(param);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    fn binding_flag(&self, name: &str) -> bool {
+        self.binding.as_ref().is_some_and(|b| b.flag(name))
+    }
+
+    fn binding_string(&self, name: &str) -> Option<String> {
+        self.binding.as_ref().and_then(|b| b.string(name))
+    }
+
+    /// The parameter set names, or the one implicit set.
+    fn sets(&self) -> BTreeSet<String> {
+        let sets: BTreeSet<String> =
+            self.params.iter().flat_map(Param::memberships).map(|(set, _, _)| set).filter(|s| s != ALL_SETS).collect();
+        if sets.is_empty() { BTreeSet::from([ALL_SETS.to_string()]) } else { sets }
+    }
+
+    /// A set as `Name` for a mandatory parameter and `Name?` for an optional one.
+    fn describe_set(&self, set: &str) -> Vec<String> {
+        self.params
+            .iter()
+            .filter_map(|p| {
+                p.membership(set).map(|(mandatory, _)| if mandatory { p.name.clone() } else { format!("{}?", p.name) })
+            })
+            .collect()
+    }
+}
+
+fn attributes(node: Node) -> Vec<Node> {
+    if node.kind() == "attribute" {
+        vec![node]
+    } else {
+        named_children(node).into_iter().filter(|c| c.kind() == "attribute").collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The module as the tests see it
+
+fn psm1() -> Script {
+    Script::load(&module_dir().join("CommercePolicy.psm1"))
+}
+
+fn manifest() -> Value {
+    let script = Script::load(&module_dir().join("CommercePolicy.psd1"));
+    let root = script.tree.root_node();
+    let hash = script
+        .nodes()
+        .into_iter()
+        .find(|n| n.kind() == "hash_literal_expression")
+        .unwrap_or_else(|| panic!("{}: the manifest is not a hashtable", script.at(root)));
+    Value::read(&script, hash)
+}
+
+fn public_functions() -> Vec<Function> {
+    psm1().functions()
+}
+
+fn command_table() -> Value {
+    psm1().assignment("$script:CommandTable").expect("CommercePolicy.psm1 assigns $script:CommandTable")
+}
+
+/// Common parameters that PowerShell adds to every advanced function.
+const COMMON_PARAMETERS: &[&str] = &[
+    "Verbose",
+    "Debug",
+    "ErrorAction",
+    "WarningAction",
+    "InformationAction",
+    "ProgressAction",
+    "ErrorVariable",
+    "WarningVariable",
+    "InformationVariable",
+    "OutVariable",
+    "OutBuffer",
+    "PipelineVariable",
+];
+
+/// Cmdlet parameters that are accepted and deliberately given to nothing, with why.
+const UNMAPPED_ALLOWED: &[(&str, &str)] =
+    &[("Connect-MSCommerce", "ClientId"), ("Connect-MSCommerce", "RedirectUri"), ("Connect-MSCommerce", "Resource")];
+
+// ---------------------------------------------------------------------------------------------
+// (1) Every PowerShell file parses, and stays within what Windows PowerShell 5.1 runs
+
+#[test]
+fn every_powershell_file_parses_without_error_nodes() {
+    let files = powershell_files();
+    assert!(files.len() >= 5, "expected the module's and the Pester suite's files, found {files:?}");
+    let errors: Vec<String> = files.iter().flat_map(|f| Script::load(f).syntax_errors()).collect();
+    assert!(errors.is_empty(), "PowerShell syntax errors:\n{}", errors.join("\n"));
+}
+
+#[test]
+fn powershell_files_use_only_what_windows_powershell_5_1_runs() {
+    let mut problems = Vec::new();
+    for file in powershell_files() {
+        let script = Script::load(&file);
+        // Windows PowerShell reads a file without a byte order mark as ANSI.
+        if let Some((row, line)) = script.source.lines().enumerate().find(|(_, l)| !l.is_ascii()) {
+            problems.push(format!("{}:{}: non-ASCII text in `{}`", script.name, row + 1, line.trim()));
+        }
+        for node in script.nodes() {
+            match node.kind() {
+                // `a && b`, `a || b`: PowerShell 7 only.
+                "pipeline_chain_tail" => {
+                    problems.push(format!("{}: pipeline chain operator (PowerShell 7 only)", script.at(node)))
+                }
+                "command_name" if script.text(node).eq_ignore_ascii_case("Write-Host") => {
+                    problems.push(format!("{}: Write-Host", script.at(node)))
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// (2) The manifest
+
+#[test]
+fn manifest_exports_exactly_the_public_functions_of_the_psm1() {
+    let manifest = manifest();
+    let exported: BTreeSet<String> =
+        manifest.get("FunctionsToExport").expect("FunctionsToExport").strings().into_iter().collect();
+    let defined: BTreeSet<String> = public_functions().into_iter().map(|f| f.name).collect();
+    assert_eq!(
+        exported, defined,
+        "FunctionsToExport (left) differs from the functions defined in CommercePolicy.psm1 (right)"
+    );
+
+    let private: Vec<String> = std::fs::read_dir(module_dir().join("Private"))
+        .expect("Private/")
+        .flatten()
+        .flat_map(|e| Script::load(&e.path()).functions())
+        .map(|f| f.name)
+        .filter(|name| exported.contains(name))
+        .collect();
+    assert!(private.is_empty(), "private functions are exported: {private:?}");
+    for name in ["CmdletsToExport", "VariablesToExport", "AliasesToExport"] {
+        assert_eq!(manifest.get(name).map(Value::strings), Some(Vec::new()), "{name} must be an explicit empty list");
+    }
+}
+
+#[test]
+fn manifest_declares_editions_version_and_gallery_metadata() {
+    let manifest = manifest();
+    let text = |key: &str| manifest.get(key).and_then(Value::str).map(str::to_string);
+    assert_eq!(text("PowerShellVersion").as_deref(), Some("5.1"));
+    assert_eq!(
+        manifest.get("CompatiblePSEditions").map(Value::strings),
+        Some(vec!["Core".to_string(), "Desktop".to_string()])
+    );
+    assert_eq!(
+        text("ModuleVersion").as_deref(),
+        Some(env!("CARGO_PKG_VERSION")),
+        "ModuleVersion follows the workspace version"
+    );
+    for file in [text("RootModule").expect("RootModule")]
+        .into_iter()
+        .chain(manifest.get("FormatsToProcess").map(Value::strings).unwrap_or_default())
+    {
+        assert!(module_dir().join(&file).is_file(), "the manifest names {file}, which is not in the module");
+    }
+    let psdata = manifest.get("PrivateData").and_then(|p| p.get("PSData")).expect("PrivateData.PSData");
+    for key in ["ProjectUri", "LicenseUri", "ReleaseNotes"] {
+        assert!(psdata.get(key).and_then(Value::str).is_some_and(|v| !v.is_empty()), "PSData.{key} is missing");
+    }
+    let tags = psdata.get("Tags").map(Value::strings).unwrap_or_default();
+    for tag in ["MSCommerce", "PSEdition_Core", "PSEdition_Desktop"] {
+        assert!(tags.iter().any(|t| t == tag), "PSData.Tags lacks {tag}: {tags:?}");
+    }
+}
+
+#[test]
+fn every_public_cmdlet_is_advanced_and_has_help_with_examples() {
+    let mut problems = Vec::new();
+    for function in public_functions() {
+        if function.binding.is_none() {
+            problems.push(format!("{}: {} has no [CmdletBinding()]", function.at, function.name));
+        }
+        for section in [".SYNOPSIS", ".DESCRIPTION", ".EXAMPLE"] {
+            if !function.help.contains(section) {
+                problems.push(format!("{}: the help of {} has no {section}", function.at, function.name));
+            }
+        }
+        for param in &function.params {
+            if !function.help.contains(&format!(".PARAMETER {}", param.name)) {
+                problems
+                    .push(format!("{}: the help of {} has no .PARAMETER {}", function.at, function.name, param.name));
+            }
+        }
+        let changes_state = ["Update-", "Set-", "Remove-", "New-"].iter().any(|verb| function.name.starts_with(verb));
+        if changes_state && !function.binding_flag("SupportsShouldProcess") {
+            problems.push(format!("{}: {} changes state without SupportsShouldProcess", function.at, function.name));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// (3) Every parameter maps onto a flag the binary really accepts
+
+fn binary_arg<'a>(node: &'a Json, flag: &str) -> Option<&'a Json> {
+    let long = flag.strip_prefix("--")?;
+    node["args"].as_array()?.iter().find(|a| a["long"].as_str() == Some(long))
+}
+
+/// The `[env: NAME]` that the binary's help gives for a flag of a subcommand.
+fn env_of_flag(command: &[String], flag: &str) -> Option<String> {
+    let mut args: Vec<&str> = command.iter().map(String::as_str).collect();
+    args.push("--help");
+    let output = Command::new(binary()).args(&args).output().expect("run --help");
+    let help = String::from_utf8_lossy(&output.stdout).into_owned();
+    let start = help.find(&format!("{flag} "))?;
+    let rest = &help[start..];
+    let end = rest[1..].find("\n  -").map_or(rest.len(), |i| i + 1);
+    let env = rest[..end].split("[env: ").nth(1)?;
+    Some(env.split(['=', ']']).next()?.to_string())
+}
+
+#[test]
+fn every_cmdlet_parameter_maps_onto_a_flag_the_binary_accepts() {
+    let table = command_table();
+    let functions = public_functions();
+    let mut problems = Vec::new();
+
+    let names: BTreeSet<&str> = functions.iter().map(|f| f.name.as_str()).collect();
+    let entries: BTreeSet<&str> = table.entries().iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(entries, names, "the command table's cmdlets (left) differ from the public functions (right)");
+
+    for function in &functions {
+        let entry = table.get(&function.name).expect("entry");
+        let command = entry.get("Command").map(Value::strings).unwrap_or_default();
+        let mappings = entry.get("Parameters").map(|p| p.entries().to_vec()).unwrap_or_default();
+
+        let params: BTreeSet<String> = function.params.iter().map(|p| p.name.clone()).collect();
+        let mut mapped: BTreeSet<String> = mappings.iter().map(|(k, _)| k.clone()).collect();
+        if function.binding_flag("SupportsShouldProcess") {
+            // -WhatIf is a common parameter of SupportsShouldProcess cmdlets, not in the param block.
+            mapped.remove("WhatIf");
+        }
+        if params != mapped {
+            problems.push(format!("{}: parameters {params:?} but the command table maps {mapped:?}", function.name));
+        }
+        if command.is_empty() {
+            if !mappings.is_empty() {
+                problems.push(format!("{}: maps parameters but names no subcommand", function.name));
+            }
+            continue;
+        }
+        let Some(node) = subcommand(&command) else {
+            problems.push(format!("{}: the binary has no subcommand `{}`", function.name, command.join(" ")));
+            continue;
+        };
+
+        for (param, mapping) in &mappings {
+            let at = format!("{} -{param} (`{}`)", function.name, command.join(" "));
+            if let Some(reason) = mapping.get("Unmapped") {
+                if !UNMAPPED_ALLOWED.contains(&(function.name.as_str(), param.as_str())) {
+                    problems.push(format!(
+                        "{at}: maps to nothing ({reason:?}), and is not one of the allowed compatibility parameters"
+                    ));
+                }
+                continue;
+            }
+            if let Some(id) = mapping.get("Positional").and_then(Value::str) {
+                let positional =
+                    node["args"].as_array().into_iter().flatten().any(|a| a["positional"] == true && a["id"] == id);
+                if !positional {
+                    problems.push(format!("{at}: the binary has no positional argument `{id}`"));
+                }
+                continue;
+            }
+            let Some(flag) = mapping.get("Flag").and_then(Value::str) else {
+                problems.push(format!("{at}: no Flag, Positional or Unmapped"));
+                continue;
+            };
+            let Some(arg) = binary_arg(node, flag) else {
+                problems.push(format!("{at}: the binary does not accept {flag}"));
+                continue;
+            };
+            let switch = mapping.get("Switch") == Some(&Value::Bool(true));
+            if arg["takesValue"] != !switch {
+                problems.push(format!(
+                    "{at}: {flag} takesValue is {}, the table says Switch = {switch}",
+                    arg["takesValue"]
+                ));
+            }
+            if let Some(env) = mapping.get("Env").and_then(Value::str) {
+                let real = env_of_flag(&command, flag);
+                if real.as_deref() != Some(env) {
+                    problems.push(format!("{at}: the module passes {env}, the binary reads {flag} from {real:?}"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_parameter_set_satisfies_the_subcommands_required_arguments() {
+    let table = command_table();
+    let mut problems = Vec::new();
+    for function in public_functions() {
+        let entry = table.get(&function.name).expect("entry");
+        let command = entry.get("Command").map(Value::strings).unwrap_or_default();
+        let Some(node) = (!command.is_empty()).then(|| subcommand(&command)).flatten() else { continue };
+        let mappings = entry.get("Parameters").expect("Parameters");
+
+        // The binary's argument id that a parameter reaches.
+        let arg_id = |param: &str| -> Option<String> {
+            let mapping = mappings.get(param)?;
+            if let Some(id) = mapping.get("Positional").and_then(Value::str) {
+                return Some(id.to_string());
+            }
+            Some(binary_arg(node, mapping.get("Flag")?.str()?)?["id"].as_str()?.to_string())
+        };
+        for set in function.sets() {
+            let given: BTreeSet<String> = function
+                .params
+                .iter()
+                .filter(|p| p.membership(&set).is_some_and(|(mandatory, _)| mandatory))
+                .filter_map(|p| arg_id(&p.name))
+                .collect();
+            for arg in node["args"].as_array().into_iter().flatten().filter(|a| a["required"] == true) {
+                let id = arg["id"].as_str().unwrap_or_default().to_string();
+                if !given.contains(&id) {
+                    problems
+                        .push(format!("{} [{set}]: no mandatory parameter gives the required `{id}`", function.name));
+                }
+            }
+            for group in node["groups"].as_array().into_iter().flatten().filter(|g| g["required"] == true) {
+                let ids: Vec<String> = group["args"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|a| a.as_str().map(str::to_string))
+                    .collect();
+                if !ids.iter().any(|id| given.contains(id)) {
+                    problems.push(format!("{} [{set}]: no mandatory parameter gives one of {ids:?}", function.name));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_flag_the_module_writes_is_one_the_binary_accepts() {
+    let mut longs = BTreeSet::new();
+    fn walk(node: &Json, longs: &mut BTreeSet<String>) {
+        for arg in node["args"].as_array().into_iter().flatten() {
+            if let Some(long) = arg["long"].as_str() {
+                longs.insert(format!("--{long}"));
+            }
+        }
+        for sub in node["subcommands"].as_array().into_iter().flatten() {
+            walk(sub, longs);
+        }
+    }
+    walk(command_tree(), &mut longs);
+
+    let mut problems = Vec::new();
+    let mut seen = 0;
+    for file in powershell_files().into_iter().filter(|f| f.starts_with(module_dir())) {
+        let script = Script::load(&file);
+        for node in script.nodes().into_iter().filter(|n| n.kind() == "verbatim_string_characters") {
+            let Value::Str(text) = Value::read(&script, node) else { continue };
+            if text.starts_with("--") && text.len() > 2 {
+                seen += 1;
+                if !longs.contains(&text) {
+                    problems.push(format!("{}: `{text}` is not a flag of commerce-policy", script.at(node)));
+                }
+            }
+        }
+    }
+    assert!(seen >= 8, "expected the module's flags, found {seen}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    let flags = psm1().assignment("$script:InvariantFlags").expect("$script:InvariantFlags");
+    let output = flags.get("Output").map(Value::strings).unwrap_or_default();
+    let global = binary_arg(command_tree(), &output[0]).expect("--output is a global flag");
+    assert!(
+        global["possibleValues"].as_array().is_some_and(|v| v.contains(&Json::from(output[1].as_str()))),
+        "{output:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// (4) MSCommerce 2.x's parameter sets
+
+#[test]
+fn parameter_sets_are_those_of_mscommerce_2() {
+    // Cmdlet, default set, and each set as its parameters (`Name?` when optional).
+    type Sets<'a> = &'a [(&'a str, &'a [&'a str])];
+    let expected: &[(&str, Option<&str>, Sets)] = &[
+        (
+            "Connect-MSCommerce",
+            None,
+            &[(ALL_SETS, &["ClientId?", "RedirectUri?", "Resource?", "Endpoint?", "AccessToken?"])],
+        ),
+        ("Disconnect-MSCommerce", None, &[(ALL_SETS, &[])]),
+        ("Get-MSCommercePolicies", None, &[(ALL_SETS, &["Token?"])]),
+        ("Get-MSCommercePolicy", None, &[(ALL_SETS, &["PolicyId", "Token?"])]),
+        ("Get-MSCommerceProductPolicies", None, &[(ALL_SETS, &["PolicyId", "Scope?", "Token?"])]),
+        (
+            "Get-MSCommerceProductPolicy",
+            Some("Product"),
+            &[("OfferType", &["PolicyId", "OfferType", "Token?"]), ("Product", &["PolicyId", "ProductId", "Token?"])],
+        ),
+        (
+            "Update-MSCommerceProductPolicy",
+            Some("ProductEnum"),
+            &[
+                ("OfferTypeEnum", &["PolicyId", "OfferType", "Value", "Token?"]),
+                ("OfferTypeToggle", &["PolicyId", "OfferType", "Enabled", "Token?"]),
+                ("ProductEnum", &["PolicyId", "ProductId", "Value", "Token?"]),
+                ("ProductToggle", &["PolicyId", "ProductId", "Enabled", "Token?"]),
+            ],
+        ),
+    ];
+    let functions = public_functions();
+    let mut problems = Vec::new();
+    for (name, default, sets) in expected {
+        let Some(function) = functions.iter().find(|f| f.name == *name) else {
+            problems.push(format!("{name} is not defined"));
+            continue;
+        };
+        let actual: Vec<(String, Vec<String>)> =
+            function.sets().into_iter().map(|s| (s.clone(), function.describe_set(&s))).collect();
+        let wanted: Vec<(String, Vec<String>)> =
+            sets.iter().map(|(s, ps)| (s.to_string(), ps.iter().map(|p| p.to_string()).collect())).collect();
+        if actual != wanted {
+            problems.push(format!("{name}: parameter sets\n  are    {actual:?}\n  should {wanted:?}"));
+        }
+        if function.binding_string("DefaultParameterSetName").as_deref() != *default {
+            problems.push(format!(
+                "{name}: DefaultParameterSetName is {:?}, should be {default:?}",
+                function.binding_string("DefaultParameterSetName")
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn update_supports_should_process_pipeline_input_and_mscommerce_values() {
+    let functions = public_functions();
+    let update =
+        functions.iter().find(|f| f.name == "Update-MSCommerceProductPolicy").expect("Update-MSCommerceProductPolicy");
+    assert!(update.binding_flag("SupportsShouldProcess"));
+    assert_eq!(update.binding_string("ConfirmImpact").as_deref(), Some("Medium"));
+    for (param, set) in [
+        ("PolicyId", "ProductEnum"),
+        ("PolicyId", "ProductToggle"),
+        ("ProductId", "ProductEnum"),
+        ("ProductId", "ProductToggle"),
+    ] {
+        let (_, pipeline) = update.param(param).and_then(|p| p.membership(set)).expect("member of the set");
+        assert!(pipeline, "-{param} must take ValueFromPipelineByPropertyName in {set}");
+    }
+    assert_eq!(
+        update.param("Value").and_then(Param::validate_set),
+        Some(vec!["Enabled".to_string(), "Disabled".to_string(), "OnlyTrialsWithoutPaymentMethod".to_string()])
+    );
+    // $true and $false bind to a [string] -Enabled as 'True' and 'False'.
+    let enabled = update.param("Enabled").expect("-Enabled");
+    assert_eq!(enabled.type_name.to_ascii_lowercase(), "[string]");
+    assert_eq!(enabled.validate_set(), Some(vec!["True".to_string(), "False".to_string()]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// (5) MSCommerce's documented usage binds unchanged
+
+/// A cmdlet call found in a script: its named parameters and their arguments.
+struct Call {
+    cmdlet: String,
+    at: String,
+    piped: bool,
+    parameters: Vec<(String, Option<String>)>,
+}
+
+fn calls(script: &Script, cmdlets: &BTreeSet<String>) -> Vec<Call> {
+    let mut calls = Vec::new();
+    for node in script.nodes().into_iter().filter(|n| n.kind() == "command") {
+        let Some(name) = named_children(node).into_iter().find(|c| c.kind() == "command_name") else { continue };
+        let cmdlet = script.text(name).to_string();
+        if !cmdlets.iter().any(|c| c.eq_ignore_ascii_case(&cmdlet)) {
+            continue;
+        }
+        let piped = node.prev_sibling().is_some_and(|p| script.text(p) == "|");
+        let mut parameters = Vec::new();
+        let elements: Vec<Node> = named_children(node)
+            .into_iter()
+            .filter(|c| c.kind() == "command_elements")
+            .flat_map(named_children)
+            .filter(|c| c.kind() != "command_argument_sep")
+            .collect();
+        for (i, element) in elements.iter().enumerate() {
+            if element.kind() != "command_parameter" {
+                continue;
+            }
+            let argument = elements.get(i + 1).filter(|next| next.kind() != "command_parameter").map(|next| {
+                match Value::read(script, *next) {
+                    Value::Str(s) => s,
+                    Value::Bool(b) => if b { "True" } else { "False" }.to_string(),
+                    _ => script.text(*next).to_string(),
+                }
+            });
+            parameters
+                .push((script.text(*element).trim_start_matches('-').trim_end_matches(':').to_string(), argument));
+        }
+        calls.push(Call { cmdlet, at: script.at(node), piped, parameters });
+    }
+    calls
+}
+
+/// The parameter set a call binds to, as PowerShell chooses it, or why it does not bind.
+fn bind(function: &Function, call: &Call) -> Result<String, String> {
+    let mut given = Vec::new();
+    for (name, argument) in &call.parameters {
+        if COMMON_PARAMETERS.iter().chain(["WhatIf", "Confirm"].iter()).any(|c| c.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        // PowerShell takes an exact name, else an unambiguous prefix.
+        let exact = function.param(name);
+        let prefixed: Vec<&Param> = function
+            .params
+            .iter()
+            .filter(|p| p.name.to_ascii_lowercase().starts_with(&name.to_ascii_lowercase()))
+            .collect();
+        let param = match (exact, prefixed.as_slice()) {
+            (Some(p), _) => p,
+            (None, [p]) => *p,
+            (None, []) => return Err(format!("no parameter -{name}")),
+            (None, _) => return Err(format!("-{name} is ambiguous")),
+        };
+        if let (Some(values), Some(argument)) = (param.validate_set(), argument)
+            && !argument.starts_with('$')
+            && !values.iter().any(|v| v.eq_ignore_ascii_case(argument))
+        {
+            return Err(format!("-{} {argument}: not one of {values:?}", param.name));
+        }
+        if argument.is_none() && !param.type_name.eq_ignore_ascii_case("[switch]") {
+            return Err(format!("-{} has no argument", param.name));
+        }
+        given.push(param);
+    }
+    let candidates: Vec<String> = function
+        .sets()
+        .into_iter()
+        .filter(|set| given.iter().all(|p| p.membership(set).is_some()))
+        .filter(|set| {
+            function.params.iter().all(|p| match p.membership(set) {
+                Some((true, pipeline)) => given.iter().any(|g| g.name == p.name) || (call.piped && pipeline),
+                _ => true,
+            })
+        })
+        .collect();
+    match candidates.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err("no parameter set has every mandatory parameter".to_string()),
+        many => match function.binding_string("DefaultParameterSetName") {
+            Some(default) if many.contains(&default) => Ok(default),
+            _ => Err(format!("ambiguous between {many:?}")),
+        },
+    }
+}
+
+#[test]
+fn mscommerce_documented_usage_binds_to_our_cmdlets() {
+    // From Microsoft's "Use AllowSelfServicePurchase for the MSCommerce PowerShell module"
+    // (2019, 2023, 2024 and 2025 versions) and the community loop that disables every product;
+    // placeholders like <ProductID> are replaced with real ids. Each usage with the set it must
+    // bind to, per cmdlet call in it.
+    let usages: &[(&str, &[&str])] = &[
+        ("Connect-MSCommerce", &[ALL_SETS]),
+        ("Connect-MSCommerce #sign-in with your global or billing administrator account when prompted", &[ALL_SETS]),
+        ("Get-MSCommercePolicies", &[ALL_SETS]),
+        ("Get-MSCommercePolicy -PolicyId AllowSelfServicePurchase", &[ALL_SETS]),
+        ("Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase", &[ALL_SETS]),
+        ("Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase -Scope OfferType", &[ALL_SETS]),
+        ("Get-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId CFQ7TTC0KP0N", &["Product"]),
+        ("Get-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -OfferType SaaS", &["OfferType"]),
+        (
+            "Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId CFQ7TTC0KP0N -Value \"Enabled\"",
+            &["ProductEnum"],
+        ),
+        (
+            "Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId CFQ7TTC0KP0N -Value \"Disabled\"",
+            &["ProductEnum"],
+        ),
+        (
+            "Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId CFQ7TTC0KP0N -Value \"OnlyTrialsWithoutPaymentMethod\" ",
+            &["ProductEnum"],
+        ),
+        (
+            "Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -OfferType SaaS -Value \"Enabled\"",
+            &["OfferTypeEnum"],
+        ),
+        (
+            "Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -OfferType SaaS -Value \"Disabled\"",
+            &["OfferTypeEnum"],
+        ),
+        (
+            "Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId CFQ7TTC0KP0N -Enabled $True",
+            &["ProductToggle"],
+        ),
+        (
+            "Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId CFQ7TTC0KP0N -Enabled $False",
+            &["ProductToggle"],
+        ),
+        (
+            "Import-Module -Name MSCommerce\n\
+             Connect-MSCommerce #sign-in with your global or billing administrator account when prompted\n\
+             $product = Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase | where {$_.ProductName -match 'Power Automate per user'}\n\
+             Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId $product.ProductID -Value \"Disabled\"",
+            &[ALL_SETS, ALL_SETS, "ProductEnum"],
+        ),
+        (
+            "$product = Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase | where {$_.ProductName -match 'Power Automate per user'}\n\
+             Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId $product.ProductID -Enabled $false",
+            &[ALL_SETS, "ProductToggle"],
+        ),
+        // Microsoft's own loop, with its `UpdateUpdate-` typo: the two correct calls bind.
+        (
+            "foreach ($id in $product.ProductID) {UpdateUpdate-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId $product[0].ProductID -Value \"Disabled\"\n\
+             Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId $product[1].ProductID -Value \"Disabled\"\n\
+             Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -OfferType SaaS -Value \"Disabled\"}",
+            &["ProductEnum", "OfferTypeEnum"],
+        ),
+        (
+            "Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId $product[0].ProductID -Enabled $false\n\
+             Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId $product[1].ProductID -Enabled $false",
+            &["ProductToggle", "ProductToggle"],
+        ),
+        (
+            "Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase | ForEach-Object { Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId $_.ProductID -Enabled $false }",
+            &[ALL_SETS, "ProductToggle"],
+        ),
+        (
+            "Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase | forEach { \n\
+             Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId $_.ProductID -Enabled $false  }",
+            &[ALL_SETS, "ProductToggle"],
+        ),
+        // What MSCommerce never had: products piped straight in.
+        (
+            "Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase | Where-Object PolicyValue -eq Enabled | Update-MSCommerceProductPolicy -Value Disabled -WhatIf",
+            &[ALL_SETS, "ProductEnum"],
+        ),
+        (
+            "Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase | Update-MSCommerceProductPolicy -Enabled $false -Confirm:$false",
+            &[ALL_SETS, "ProductToggle"],
+        ),
+    ];
+
+    let functions = public_functions();
+    let cmdlets: BTreeSet<String> = functions.iter().map(|f| f.name.clone()).collect();
+    let mut problems = Vec::new();
+    for (usage, wanted) in usages {
+        let script = Script::parse("usage", usage.to_string());
+        let errors = script.syntax_errors();
+        if !errors.is_empty() {
+            problems.push(format!("`{usage}` does not parse: {errors:?}"));
+            continue;
+        }
+        let bound: Vec<String> = calls(&script, &cmdlets)
+            .iter()
+            .map(|call| {
+                let function = functions.iter().find(|f| f.name.eq_ignore_ascii_case(&call.cmdlet)).expect("cmdlet");
+                bind(function, call).unwrap_or_else(|why| format!("{} at {}: {why}", call.cmdlet, call.at))
+            })
+            .collect();
+        if bound != wanted.iter().map(|s| s.to_string()).collect::<Vec<_>>() {
+            problems.push(format!("`{usage}`\n  binds to {bound:?}\n  wanted   {wanted:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn usage_that_mscommerce_rejects_does_not_bind_either() {
+    // The binder above must be able to say no, or the test before proves nothing.
+    let functions = public_functions();
+    let cmdlets: BTreeSet<String> = functions.iter().map(|f| f.name.clone()).collect();
+    for usage in [
+        "Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId CFQ7TTC0KP0N",
+        "Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId CFQ7TTC0KP0N -Value Maybe",
+        "Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId CFQ7TTC0KP0N -OfferType SaaS -Value Disabled",
+        "Update-MSCommerceProductPolicy -ProductId CFQ7TTC0KP0N -Value Disabled",
+        "Get-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -Product CFQ7TTC0KP0N -NoSuch 1",
+    ] {
+        let script = Script::parse("usage", usage.to_string());
+        let call = calls(&script, &cmdlets).into_iter().next().expect("a call");
+        let function = functions.iter().find(|f| f.name == call.cmdlet).expect("cmdlet");
+        assert!(bind(function, &call).is_err(), "`{usage}` binds to {:?}", bind(function, &call));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The objects and the formats
+
+/// The views of CommercePolicy.Format.ps1xml: type name and the properties its columns show.
+fn format_views() -> BTreeMap<String, Vec<String>> {
+    let xml = std::fs::read_to_string(module_dir().join("CommercePolicy.Format.ps1xml")).expect("Format.ps1xml");
+    let between = |text: &str, tag: &str| -> Vec<String> {
+        text.split(&format!("<{tag}>"))
+            .skip(1)
+            .filter_map(|s| s.split(&format!("</{tag}>")).next())
+            .map(|s| s.trim().to_string())
+            .collect()
+    };
+    between(&xml, "View")
+        .into_iter()
+        .map(|view| (between(&view, "TypeName").remove(0), between(&view, "PropertyName")))
+        .collect()
+}
+
+#[test]
+fn every_type_name_has_a_view_whose_columns_the_binary_prints() {
+    // A call of the binary, made as the module makes it, that prints objects of each type.
+    let samples: &[(&str, &[&str], &str)] = &[
+        ("CommercePolicy.Policy", &["policies", "list", "--output", "json"], ""),
+        (
+            "CommercePolicy.ProductPolicy",
+            &["product-policies", "list", "--policy-id", "AllowSelfServicePurchase", "--output", "json"],
+            "",
+        ),
+        (
+            "CommercePolicy.ScopePolicy",
+            &[
+                "product-policies",
+                "list",
+                "--policy-id",
+                "AllowSelfServicePurchase",
+                "--scope",
+                "OfferType",
+                "--output",
+                "json",
+            ],
+            "",
+        ),
+        (
+            "CommercePolicy.ProductPolicyUpdate",
+            &[
+                "product-policies",
+                "update",
+                "--policy-id",
+                "AllowSelfServicePurchase",
+                "--value",
+                "Disabled",
+                "--product-id",
+                "-",
+                "--what-if",
+                "--output",
+                "json",
+            ],
+            "CFQ7TTC0H9MP\nCFQ7TTC0HD33\n",
+        ),
+    ];
+    let views = format_views();
+    let table = command_table();
+    let mut type_names: BTreeSet<String> = BTreeSet::new();
+    for (_, entry) in table.entries() {
+        for key in ["TypeName", "ScopeTypeName"] {
+            if let Some(name) = entry.get(key).and_then(Value::str).filter(|n| !n.is_empty()) {
+                type_names.insert(name.to_string());
+            }
+        }
+    }
+    assert_eq!(type_names, samples.iter().map(|(t, _, _)| t.to_string()).collect(), "type names of the command table");
+
+    for (type_name, args, stdin) in samples {
+        let columns =
+            views.get(*type_name).unwrap_or_else(|| panic!("no view for {type_name} in CommercePolicy.Format.ps1xml"));
+        let run = Sandbox::new().run_with_stdin(args, stdin);
+        run.assert_ok();
+        let objects = run.json();
+        let first = objects.as_array().and_then(|a| a.first()).cloned().unwrap_or(objects);
+        for column in columns {
+            assert!(
+                first.get(column).is_some(),
+                "{type_name}: the view shows {column}, which `{}` does not print: {first}",
+                args.join(" ")
+            );
+        }
+    }
+}
+
+#[test]
+fn update_through_stdin_answers_every_product_once_as_the_module_reads_it() {
+    // The call Update-MSCommerceProductPolicy makes for piped products: ids on standard input.
+    let run = Sandbox::new().run_with_stdin(
+        &[
+            "product-policies",
+            "update",
+            "--policy-id",
+            "AllowSelfServicePurchase",
+            "--enabled",
+            "False",
+            "--product-id",
+            "-",
+            "--output",
+            "json",
+        ],
+        "CFQ7TTC0H9MP\r\nCFQ7TTC0HD33\r\nCFQ7TTC0ZZZZ\r\n",
+    );
+    // One unknown product makes the batch exit 5 (not found), with one line on stderr.
+    run.assert_fails_with(5);
+    let results = run.json();
+    let results = results.as_array().expect("the batch prints every result as a JSON array");
+    // The binary answers in the order the products finish.
+    let status: BTreeMap<&str, &str> =
+        results.iter().map(|r| (r["ProductId"].as_str().unwrap_or(""), r["Status"].as_str().unwrap_or(""))).collect();
+    assert_eq!(
+        status,
+        BTreeMap::from([("CFQ7TTC0H9MP", "Updated"), ("CFQ7TTC0HD33", "Updated"), ("CFQ7TTC0ZZZZ", "Failed")])
+    );
+    assert_eq!(results.len(), 3, "one result per product");
+    let failed = results.iter().find(|r| r["Status"] == "Failed").expect("the failed result");
+    assert_eq!(failed["ExitCode"], 5, "a failed result carries the exit code the module maps to a category");
+    assert!(failed["Error"].as_str().is_some_and(|e| e.contains("correlation id")), "{failed}");
+    assert!(run.stderr.starts_with("commerce-policy: "), "{run:?}");
+}
