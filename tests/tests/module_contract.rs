@@ -809,6 +809,50 @@ fn every_flag_the_module_writes_is_one_the_binary_accepts() {
     );
 }
 
+#[test]
+fn every_policy_product_and_offer_type_parameter_has_tab_completion() {
+    let script = psm1();
+    let functions = public_functions();
+    // (cmdlet, parameter) pairs that a Register-ArgumentCompleter covers.
+    let mut completed = BTreeSet::new();
+    for node in script.nodes().into_iter().filter(|n| n.kind() == "command") {
+        let parts = named_children(node);
+        if !parts.first().is_some_and(|name| script.text(*name).eq_ignore_ascii_case("Register-ArgumentCompleter")) {
+            continue;
+        }
+        let elements: Vec<Node> = parts
+            .iter()
+            .filter(|c| c.kind() == "command_elements")
+            .flat_map(|c| named_children(*c))
+            .filter(|c| c.kind() != "command_argument_sep")
+            .collect();
+        let argument = |name: &str| {
+            let at = elements
+                .iter()
+                .position(|e| e.kind() == "command_parameter" && script.text(*e).eq_ignore_ascii_case(name))?;
+            Some(Value::read(&script, *elements.get(at + 1)?).strings())
+        };
+        let cmdlets = argument("-CommandName").unwrap_or_default();
+        let parameter = argument("-ParameterName").unwrap_or_default().concat();
+        for cmdlet in cmdlets {
+            let has = functions.iter().find(|f| f.name == cmdlet).is_some_and(|f| f.param(&parameter).is_some());
+            assert!(has, "{}: completes -{parameter} of {cmdlet}, which has no such parameter", script.at(node));
+            completed.insert((cmdlet, parameter.clone()));
+        }
+    }
+    for function in &functions {
+        for param in ["PolicyId", "ProductId", "OfferType"] {
+            if function.param(param).is_some() {
+                assert!(
+                    completed.contains(&(function.name.clone(), param.to_string())),
+                    "-{param} of {} has no completer",
+                    function.name
+                );
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // (4) MSCommerce 2.x's parameter sets
 

@@ -157,11 +157,11 @@ function New-CommercePolicyCall {
     # The session's settings first (mapped as Connect-MSCommerce's parameters), then the
     # cmdlet's own, so that -Token overrides the session's token.
     $sources = @(
-        @{ Map = $script:CommandTable['Connect-MSCommerce'].Parameters; Values = $script:Session; Owner = 'Connect-MSCommerce' },
-        @{ Map = $entry.Parameters; Values = $Parameters; Owner = $CommandName }
+        @{ Map = $script:CommandTable['Connect-MSCommerce'].Parameters; Settings = $script:Session; Owner = 'Connect-MSCommerce' },
+        @{ Map = $entry.Parameters; Settings = $Parameters; Owner = $CommandName }
     )
     foreach ($source in $sources) {
-        foreach ($name in @($source.Values.Keys)) {
+        foreach ($name in @($source.Settings.Keys)) {
             $mapping = $source.Map[$name]
             if ($null -eq $mapping) {
                 if ($script:CommonParameterNames -contains $name) {
@@ -169,7 +169,7 @@ function New-CommercePolicyCall {
                 }
                 throw ('Internal error: parameter {0} of {1} has no entry in the command table' -f $name, $source.Owner)
             }
-            $value = $source.Values[$name]
+            $value = $source.Settings[$name]
             if ($null -ne $mapping.Unmapped -or $null -eq $value) {
                 continue
             }
