@@ -816,24 +816,16 @@ fn every_policy_product_and_offer_type_parameter_has_tab_completion() {
     // (cmdlet, parameter) pairs that a Register-ArgumentCompleter covers.
     let mut completed = BTreeSet::new();
     for node in script.nodes().into_iter().filter(|n| n.kind() == "command") {
-        let parts = named_children(node);
-        if !parts.first().is_some_and(|name| script.text(*name).eq_ignore_ascii_case("Register-ArgumentCompleter")) {
+        let Some((command, parameters)) = command_parameters(&script, node) else { continue };
+        if !command.eq_ignore_ascii_case("Register-ArgumentCompleter") {
             continue;
         }
-        let elements: Vec<Node> = parts
-            .iter()
-            .filter(|c| c.kind() == "command_elements")
-            .flat_map(|c| named_children(*c))
-            .filter(|c| c.kind() != "command_argument_sep")
-            .collect();
         let argument = |name: &str| {
-            let at = elements
-                .iter()
-                .position(|e| e.kind() == "command_parameter" && script.text(*e).eq_ignore_ascii_case(name))?;
-            Some(Value::read(&script, *elements.get(at + 1)?).strings())
+            let (_, value) = parameters.iter().find(|(p, _)| p.eq_ignore_ascii_case(name))?;
+            Some(Value::read(&script, (*value)?).strings())
         };
-        let cmdlets = argument("-CommandName").unwrap_or_default();
-        let parameter = argument("-ParameterName").unwrap_or_default().concat();
+        let cmdlets = argument("CommandName").unwrap_or_default();
+        let parameter = argument("ParameterName").unwrap_or_default().concat();
         for cmdlet in cmdlets {
             let has = functions.iter().find(|f| f.name == cmdlet).is_some_and(|f| f.param(&parameter).is_some());
             assert!(has, "{}: completes -{parameter} of {cmdlet}, which has no such parameter", script.at(node));
@@ -947,36 +939,51 @@ struct Call {
     parameters: Vec<(String, Option<String>)>,
 }
 
+/// A command's named parameters, each with the element after it unless that is another
+/// parameter: `-Name value`, `-Name:value`, or a switch `-Name`.
+type Parameters<'t> = Vec<(String, Option<Node<'t>>)>;
+
+/// A command's name and its named parameters.
+fn command_parameters<'t>(script: &Script, node: Node<'t>) -> Option<(String, Parameters<'t>)> {
+    let parts = named_children(node);
+    let name = parts.iter().find(|c| c.kind() == "command_name")?;
+    let elements: Vec<Node> = parts
+        .iter()
+        .filter(|c| c.kind() == "command_elements")
+        .flat_map(|c| named_children(*c))
+        .filter(|c| c.kind() != "command_argument_sep")
+        .collect();
+    let parameters = elements
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind() == "command_parameter")
+        .map(|(i, e)| {
+            let argument = elements.get(i + 1).filter(|next| next.kind() != "command_parameter").copied();
+            (script.text(*e).trim_start_matches('-').trim_end_matches(':').to_string(), argument)
+        })
+        .collect();
+    Some((script.text(*name).to_string(), parameters))
+}
+
 fn calls(script: &Script, cmdlets: &BTreeSet<String>) -> Vec<Call> {
     let mut calls = Vec::new();
     for node in script.nodes().into_iter().filter(|n| n.kind() == "command") {
-        let Some(name) = named_children(node).into_iter().find(|c| c.kind() == "command_name") else { continue };
-        let cmdlet = script.text(name).to_string();
+        let Some((cmdlet, parameters)) = command_parameters(script, node) else { continue };
         if !cmdlets.iter().any(|c| c.eq_ignore_ascii_case(&cmdlet)) {
             continue;
         }
         let piped = node.prev_sibling().is_some_and(|p| script.text(p) == "|");
-        let mut parameters = Vec::new();
-        let elements: Vec<Node> = named_children(node)
+        let parameters = parameters
             .into_iter()
-            .filter(|c| c.kind() == "command_elements")
-            .flat_map(named_children)
-            .filter(|c| c.kind() != "command_argument_sep")
-            .collect();
-        for (i, element) in elements.iter().enumerate() {
-            if element.kind() != "command_parameter" {
-                continue;
-            }
-            let argument = elements.get(i + 1).filter(|next| next.kind() != "command_parameter").map(|next| {
-                match Value::read(script, *next) {
+            .map(|(name, argument)| {
+                let argument = argument.map(|next| match Value::read(script, next) {
                     Value::Str(s) => s,
                     Value::Bool(b) => if b { "True" } else { "False" }.to_string(),
-                    _ => script.text(*next).to_string(),
-                }
-            });
-            parameters
-                .push((script.text(*element).trim_start_matches('-').trim_end_matches(':').to_string(), argument));
-        }
+                    _ => script.text(next).to_string(),
+                });
+                (name, argument)
+            })
+            .collect();
         calls.push(Call { cmdlet, at: script.at(node), piped, parameters });
     }
     calls
@@ -1170,16 +1177,18 @@ fn usage_that_mscommerce_rejects_does_not_bind_either() {
 /// The views of CommercePolicy.Format.ps1xml: type name and the properties its columns show.
 fn format_views() -> BTreeMap<String, Vec<String>> {
     let xml = std::fs::read_to_string(module_dir().join("CommercePolicy.Format.ps1xml")).expect("Format.ps1xml");
-    let between = |text: &str, tag: &str| -> Vec<String> {
-        text.split(&format!("<{tag}>"))
-            .skip(1)
-            .filter_map(|s| s.split(&format!("</{tag}>")).next())
-            .map(|s| s.trim().to_string())
+    let document = roxmltree::Document::parse(&xml).expect("CommercePolicy.Format.ps1xml is XML");
+    let texts = |view: roxmltree::Node, tag: &str| -> Vec<String> {
+        view.descendants()
+            .filter(|n| n.has_tag_name(tag))
+            .filter_map(|n| n.text())
+            .map(|t| t.trim().to_string())
             .collect()
     };
-    between(&xml, "View")
-        .into_iter()
-        .map(|view| (between(&view, "TypeName").remove(0), between(&view, "PropertyName")))
+    document
+        .descendants()
+        .filter(|n| n.has_tag_name("View"))
+        .map(|view| (texts(view, "TypeName").concat(), texts(view, "PropertyName")))
         .collect()
 }
 
