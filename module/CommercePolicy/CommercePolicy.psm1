@@ -163,8 +163,9 @@ function Connect-MSCommerce {
     .EXAMPLE
     Connect-MSCommerce -AccessToken $token
 
-    Uses Microsoft's licensing service with a token obtained elsewhere (for example with
-    Get-AzAccessToken -ResourceUrl aeb86249-8ea3-49e2-900b-54cc8e308f85).
+    Uses Microsoft's licensing service with a token for resource
+    aeb86249-8ea3-49e2-900b-54cc8e308f85 obtained elsewhere (an app registration with
+    Policy.ReadWrite.AllowSelfServicePurchase, or Get-AzAccessToken).
 
     .EXAMPLE
     Connect-MSCommerce -Endpoint http://127.0.0.1:8080
