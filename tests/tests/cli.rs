@@ -371,3 +371,52 @@ fn the_embedded_default_needs_no_service_and_keeps_changes() {
     let again = sb.run(&["--endpoint", "local", "product-policies", "list", "-o", "json"]).assert_ok().json();
     assert_eq!(value_of(&again, POWER_BI_PRO), "Disabled");
 }
+
+#[test]
+fn what_if_says_a_trial_only_value_would_be_refused() {
+    let sb = Sandbox::new();
+    let svc = sb.serve(&sb.path("store.db"), &[]);
+    let run = sb.run(&[
+        "--endpoint",
+        &svc.url,
+        "product-policies",
+        "update",
+        "--product-id",
+        &format!("{POWER_BI_PRO},{PLANNER_PLAN_1}"),
+        "--value",
+        "OnlyTrialsWithoutPaymentMethod",
+        "--what-if",
+        "-o",
+        "json",
+    ]);
+    run.assert_fails_with(2);
+    let results = run.json();
+    assert_eq!(results[0]["Status"], "Failed");
+    assert!(results[0]["Error"].as_str().unwrap().contains("would be refused"));
+    assert_eq!(results[1]["Status"], "WouldUpdate");
+}
+
+#[test]
+fn verbose_shows_correlation_ids_and_never_the_token() {
+    let sb = Sandbox::new();
+    let svc = sb.serve(&sb.path("store.db"), &[]);
+    let secret = "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.c2VjcmV0LXRva2VuLXRleHQ.";
+    let run =
+        sb.run(&["--endpoint", &svc.url, "--access-token", secret, "-v", "product-policies", "list", "-o", "json"]);
+    run.assert_ok();
+    assert!(run.stderr.contains("correlation_id"), "{}", run.stderr);
+    assert!(run.stderr.contains("path=/v1.0/policies/AllowSelfServicePurchase/products"), "{}", run.stderr);
+    assert!(!run.stderr.contains(secret) && !run.stdout.contains(secret));
+    let refused = sb.run(&[
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "--max-retries",
+        "0",
+        "--access-token",
+        secret,
+        "-v",
+        "policies",
+        "list",
+    ]);
+    assert!(!refused.stderr.contains(secret), "{}", refused.stderr);
+}

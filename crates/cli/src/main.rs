@@ -9,6 +9,7 @@ mod error;
 mod junit;
 mod output;
 mod records;
+mod trials;
 
 use std::process::ExitCode;
 

@@ -114,6 +114,21 @@ pub struct ChangeRecord {
     pub exit_code: Option<u8>,
 }
 
+/// The result of an update for one offer type: MSCommerce's scope properties and what
+/// changed.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScopeChangeRecord {
+    pub scope: String,
+    pub scope_id: String,
+    pub scope_value: String,
+    pub previous_value: PolicyValue,
+    pub policy_value: PolicyValue,
+    pub status: ChangeStatus,
+    pub policy_id: PolicyId,
+    pub correlation_id: Option<String>,
+}
+
 impl ChangeRecord {
     /// A batch's outcome: fine if no change failed; otherwise how many failed, the first
     /// failure, and one exit code for them all.

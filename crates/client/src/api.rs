@@ -179,7 +179,13 @@ impl Client {
                 attempt += 1;
                 continue;
             }
-            return decode(outcome, &method, &self.base_url, &correlation_id, attempt);
+            let result = decode(outcome, &method, &self.base_url, &correlation_id, attempt);
+            let (status, id) = match &result {
+                Ok(answer) => (200, answer.correlation_id.as_str()),
+                Err(e) => (e.status().unwrap_or(0), e.correlation_id().unwrap_or(&correlation_id)),
+            };
+            tracing::debug!(%method, %path, status, attempts = attempt, correlation_id = id, "request");
+            return result;
         }
     }
 

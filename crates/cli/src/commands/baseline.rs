@@ -16,6 +16,7 @@ use crate::error::{CliError, kind_exit_code};
 use crate::junit;
 use crate::output::Printer;
 use crate::records::{ChangeRecord, ChangeStatus};
+use crate::trials;
 
 /// A plan saved by `plan --out`, carried out exactly by `apply --plan`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -143,19 +144,11 @@ async fn resolve_pinned(
     found.into_iter().collect()
 }
 
-/// `OnlyTrialsWithoutPaymentMethod` only fits products with such a trial. The built-in
-/// catalogue knows which; products it does not know are left for the service to judge.
+/// Refuses a baseline that asks for a value a product cannot take (see [`trials`]).
 fn refuse_impossible_values(checks: &[ProductCheck], text: &str) -> Result<(), String> {
-    let catalog = commerce_service::builtin_catalog();
-    let trials: HashMap<&ProductId, bool> = catalog
-        .products
-        .iter()
-        .flat_map(|p| std::iter::once(&p.id).chain(&p.former_ids).map(move |id| (id, p.trials)))
-        .collect();
     let impossible: Vec<String> = checks
         .iter()
-        .filter(|c| c.wanted_value == PolicyValue::OnlyTrialsWithoutPaymentMethod)
-        .filter(|c| trials.get(&c.product_id) == Some(&false))
+        .filter(|c| trials::refuses(&c.product_id, c.wanted_value))
         .map(|c| format!("{} ({}){}", c.product_name, c.product_id, locate(text, c.product_id.as_str())))
         .collect();
     if impossible.is_empty() {

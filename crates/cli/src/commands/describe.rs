@@ -35,6 +35,7 @@ fn describe(command: &clap::Command, parents: &[&str]) -> Value {
                 "required": a.is_required_set(),
                 "takesValue": a.get_action().takes_values(),
                 "global": a.is_global_set(),
+                "env": a.get_env().and_then(|e| e.to_str()),
                 "possibleValues": values,
             })
         })

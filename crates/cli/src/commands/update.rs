@@ -13,7 +13,8 @@ use crate::batch;
 use crate::cli::{UpdateArgs, UpdateTargets};
 use crate::error::{CliError, kind_exit_code};
 use crate::output::Printer;
-use crate::records::{ChangeRecord, ChangeStatus};
+use crate::records::{ChangeRecord, ChangeStatus, ScopeChangeRecord};
+use crate::trials;
 
 pub async fn update(client: &Client, printer: &Printer, args: UpdateArgs) -> Result<(), CliError> {
     let wanted = args.value.resolve();
@@ -141,6 +142,15 @@ async fn change_one(
     if current.policy_value == wanted {
         return record(ChangeStatus::Unchanged, wanted, None);
     }
+    if what_if && trials::refuses(&current.product_id, wanted) {
+        return ChangeRecord {
+            status: ChangeStatus::Failed,
+            policy_value: Some(current.policy_value),
+            error: Some(format!("would be refused: {}", trials::reason(&current.product_name, &current.product_id))),
+            exit_code: Some(crate::error::exit::USAGE),
+            ..record(ChangeStatus::Failed, wanted, None)
+        };
+    }
     if what_if {
         return record(ChangeStatus::WouldUpdate, wanted, None);
     }
@@ -185,15 +195,14 @@ async fn update_offer_type(
             client.set_offer_type_policy(policy, offer, wanted, None).await.map_err(CliError::request(doing()))?;
         (ChangeStatus::Updated, done.value.policy_value, Some(done.correlation_id))
     };
-    printer.many(&[ChangeRecord {
-        product_name: current.scope_value,
-        product_id: current.scope_id,
-        previous_value: Some(current.policy_value),
-        policy_value: Some(value),
+    printer.many(&[ScopeChangeRecord {
+        scope: current.scope,
+        scope_id: current.scope_id,
+        scope_value: current.scope_value,
+        previous_value: current.policy_value,
+        policy_value: value,
         status,
         policy_id: policy.clone(),
-        error: None,
         correlation_id,
-        exit_code: None,
     }])
 }
