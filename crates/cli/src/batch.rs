@@ -1,7 +1,12 @@
 //! Running many requests at once: bounded concurrency, results in input order, and a
 //! progress bar when a person is watching.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
+
+use commerce_client::{Client, ClientError};
+use commerce_model::wire::ProductPolicy;
+use commerce_model::{PolicyId, ProductId};
 
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -24,6 +29,28 @@ where
         .await;
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Finds each product by id: in `listed` if it is there, else by reading it alone — the
+/// service answers for former ids too, which its list does not show. Results come in the
+/// order of `ids`.
+pub async fn find_products(
+    client: &Client,
+    policy: &PolicyId,
+    listed: &[ProductPolicy],
+    ids: impl IntoIterator<Item = ProductId>,
+    limit: usize,
+) -> Vec<(ProductId, Result<ProductPolicy, ClientError>)> {
+    let by_id: HashMap<&ProductId, &ProductPolicy> = listed.iter().map(|p| (&p.product_id, p)).collect();
+    let lookups = ids.into_iter().map(|id| (by_id.get(&id).map(|p| (*p).clone()), id));
+    in_order(lookups, limit, |(known, id)| async move {
+        let found = match known {
+            Some(p) => Ok(p),
+            None => client.product_policy(policy, &id).await.map(|t| t.value),
+        };
+        (id, found)
+    })
+    .await
 }
 
 /// A progress bar on stderr for a terminal; hidden for pipes, CI logs and dry runs.

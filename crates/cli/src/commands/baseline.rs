@@ -2,7 +2,7 @@
 //! guarded by If-Match so a concurrent change is reported, not overwritten) and `export`
 //! (the service's state as a baseline).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use commerce_client::{Client, ClientError, ErrorKind};
@@ -123,25 +123,16 @@ async fn resolve_pinned(
     policy: &PolicyBaseline,
     listed: &[commerce_model::wire::ProductPolicy],
 ) -> Result<BTreeMap<ProductId, Option<commerce_model::wire::ProductPolicy>>, CliError> {
-    let by_id: HashMap<&ProductId, &commerce_model::wire::ProductPolicy> =
-        listed.iter().map(|p| (&p.product_id, p)).collect();
-    let lookups = policy.products.keys().cloned().map(|id| {
-        let known = by_id.get(&id).map(|p| (*p).clone());
-        (id, known)
-    });
-    let found = batch::in_order(lookups, 8, |(id, known)| async move {
-        let product = match known {
-            Some(p) => Ok(Some(p)),
-            None => match client.product_policy(&policy.policy_id, &id).await {
-                Ok(t) => Ok(Some(t.value)),
-                Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(CliError::request(format!("reading product {id}"))(e)),
-            },
-        };
-        product.map(|p| (id, p))
-    })
-    .await;
-    found.into_iter().collect()
+    let ids = policy.products.keys().cloned();
+    let found = batch::find_products(client, &policy.policy_id, listed, ids, 8).await;
+    found
+        .into_iter()
+        .map(|(id, product)| match product {
+            Ok(p) => Ok((id, Some(p))),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok((id, None)),
+            Err(e) => Err(CliError::request(format!("reading product {id}"))(e)),
+        })
+        .collect()
 }
 
 /// Refuses a baseline that asks for a value a product cannot take (see [`trials`]).

@@ -2,7 +2,7 @@
 //! its own result; or one offer type. Reads the current values first (one list request),
 //! so unchanged products cost nothing and `--what-if` shows exactly what would change.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::Read;
 
 use commerce_client::{Client, ClientError};
@@ -81,18 +81,11 @@ async fn resolve_targets(
     let Some(requested) = requested else {
         return Ok(listed.into_iter().map(Ok).collect());
     };
-    let mut by_id: HashMap<ProductId, ProductPolicy> = listed.into_iter().map(|p| (p.product_id.clone(), p)).collect();
-    let lookups = requested.into_iter().map(|id| (by_id.remove(&id), id));
-    let targets = batch::in_order(lookups, concurrency, |(known, id)| async move {
-        match known {
-            Some(p) => Ok(p),
-            None => client.product_policy(policy, &id).await.map(|t| t.value).map_err(|e| (id, e)),
-        }
-    })
-    .await;
+    let found = batch::find_products(client, policy, &listed, requested, concurrency).await;
+    let targets = found.into_iter().map(|(id, product)| product.map_err(|e| (id, e)));
     // A former id and its current id name the same product: change it once.
     let mut seen = HashSet::new();
-    Ok(targets.into_iter().filter(|t| t.as_ref().map_or(true, |p| seen.insert(p.product_id.clone()))).collect())
+    Ok(targets.filter(|t| t.as_ref().map_or(true, |p| seen.insert(p.product_id.clone()))).collect())
 }
 
 async fn change_all(
