@@ -53,8 +53,29 @@ pub async fn find_products(
     .await
 }
 
+/// [`in_order`] with a progress bar on a terminal, unless `quiet`.
+pub async fn with_progress<T, R, F, Fut>(items: Vec<T>, limit: usize, quiet: bool, f: F) -> Vec<R>
+where
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = R>,
+{
+    let progress = progress_bar(items.len(), quiet);
+    let results = in_order(items, limit, |item| {
+        let progress = progress.clone();
+        let done = f(item);
+        async move {
+            let result = done.await;
+            progress.inc(1);
+            result
+        }
+    })
+    .await;
+    progress.finish_and_clear();
+    results
+}
+
 /// A progress bar on stderr for a terminal; hidden for pipes, CI logs and dry runs.
-pub fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
+fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
     if quiet || len < 2 || !std::io::stderr().is_terminal() {
         return ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::hidden());
     }

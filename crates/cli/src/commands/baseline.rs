@@ -51,17 +51,7 @@ pub async fn apply(client: &Client, printer: &Printer, args: ApplyArgs) -> Resul
     if args.what_if {
         return print_checks(printer, &changes);
     }
-    let progress = batch::progress_bar(changes.len(), false);
-    let records = batch::in_order(changes, usize::from(args.concurrency), |change| {
-        let progress = progress.clone();
-        async move {
-            let record = apply_one(client, change).await;
-            progress.inc(1);
-            record
-        }
-    })
-    .await;
-    progress.finish_and_clear();
+    let records = batch::with_progress(changes, usize::from(args.concurrency), false, |c| apply_one(client, c)).await;
     print_records(printer, &records)?;
     ChangeRecord::outcome(&records)
 }

@@ -25,7 +25,10 @@ pub async fn update(client: &Client, printer: &Printer, args: UpdateArgs) -> Res
     let requested = requested_ids(&args.targets)?;
     let concurrency = usize::from(args.concurrency);
     let targets = resolve_targets(client, &policy, requested, concurrency).await?;
-    let records = change_all(client, &policy, targets, wanted, args.what_if, concurrency).await;
+    let records = batch::with_progress(targets, concurrency, args.what_if, |target| {
+        change_one(client, &policy, target, wanted, args.what_if)
+    })
+    .await;
     printer.many(&records)?;
     ChangeRecord::outcome(&records)
 }
@@ -86,28 +89,6 @@ async fn resolve_targets(
     // A former id and its current id name the same product: change it once.
     let mut seen = HashSet::new();
     Ok(targets.filter(|t| t.as_ref().map_or(true, |p| seen.insert(p.product_id.clone()))).collect())
-}
-
-async fn change_all(
-    client: &Client,
-    policy: &PolicyId,
-    targets: Vec<Target>,
-    wanted: PolicyValue,
-    what_if: bool,
-    concurrency: usize,
-) -> Vec<ChangeRecord> {
-    let progress = batch::progress_bar(targets.len(), what_if);
-    let records = batch::in_order(targets, concurrency, |target| {
-        let progress = progress.clone();
-        async move {
-            let record = change_one(client, policy, target, wanted, what_if).await;
-            progress.inc(1);
-            record
-        }
-    })
-    .await;
-    progress.finish_and_clear();
-    records
 }
 
 async fn change_one(
