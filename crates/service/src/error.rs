@@ -58,7 +58,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(_) => StatusCode::NOT_FOUND,
             StoreError::NoTrial { .. } => StatusCode::BAD_REQUEST,
             StoreError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
-            StoreError::Sqlite(_) | StoreError::Corrupt(_) => {
+            StoreError::Sqlite(_) | StoreError::Corrupt(_) | StoreError::Newer(_) => {
                 tracing::error!(error = %e, "store failure");
                 StatusCode::INTERNAL_SERVER_ERROR
             }

@@ -24,6 +24,10 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("the store's data is damaged: {0}")]
     Corrupt(String),
+    #[error(
+        "the store was written by a newer commerce-policy (layout {0}; this one knows {SCHEMA_VERSION}): upgrade commerce-policy"
+    )]
+    Newer(i64),
 }
 
 /// What a change is attributed to in the audit log.
@@ -120,6 +124,10 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 ";
 
+/// The layout version kept in SQLite's `user_version`: a store written by a newer
+/// commerce-policy is refused rather than misread.
+const SCHEMA_VERSION: i64 = 1;
+
 const PRODUCT: &str = "product";
 const OFFER_TYPE: &str = "OfferType";
 
@@ -142,7 +150,12 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Newer(version));
+        }
         tx.execute_batch(SCHEMA)?;
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         seed(&tx, catalog)?;
         tx.commit()?;
         Ok(Self { conn: Mutex::new(conn) })
@@ -561,6 +574,17 @@ mod tests {
         let s = store();
         s.set_product_policy(&policy, &product, PolicyValue::Enabled, &ctx(None)).unwrap();
         assert!(s.audit(10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_store_from_a_newer_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let catalog = Catalog::parse(CATALOG).unwrap();
+        drop(SqliteStore::open(&path, &catalog).unwrap());
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        let err = SqliteStore::open(&path, &catalog).err().unwrap().to_string();
+        assert!(err.contains("newer commerce-policy"), "{err}");
     }
 
     #[test]
