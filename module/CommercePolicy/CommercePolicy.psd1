@@ -7,7 +7,7 @@
     Author               = 'commerce-policy contributors'
     CompanyName          = 'commerce-policy'
     Copyright            = '(c) commerce-policy contributors. MIT License.'
-    Description          = 'Read and change Microsoft 365 self-service purchase policies (AllowSelfServicePurchase) with the MSCommerce cmdlets, on PowerShell 7 on Windows, Linux and macOS and on Windows PowerShell 5.1: pipeline input, one batched call for many products, -WhatIf, error records with categories, tab completion. A thin layer over the commerce-policy binary, which it ships.'
+    Description          = 'Read and change Microsoft 365 self-service purchase policies (AllowSelfServicePurchase) with the MSCommerce cmdlets, on PowerShell 7 on Windows, Linux and macOS and on Windows PowerShell 5.1: pipeline input, one batched call for many products, -WhatIf, error records with categories, tab completion; and policy as code: test, apply and export baseline files. A thin layer over the commerce-policy binary, which it ships.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
     FormatsToProcess     = @('CommercePolicy.Format.ps1xml')
@@ -19,16 +19,19 @@
         'Get-MSCommerceProductPolicies'
         'Get-MSCommerceProductPolicy'
         'Update-MSCommerceProductPolicy'
+        'Test-CommercePolicyBaseline'
+        'Invoke-CommercePolicyBaseline'
+        'Export-CommercePolicyBaseline'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('MSCommerce', 'Microsoft365', 'M365', 'SelfServicePurchase', 'AllowSelfServicePurchase', 'Licensing', 'Policy', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
+            Tags         = @('MSCommerce', 'Microsoft365', 'M365', 'SelfServicePurchase', 'AllowSelfServicePurchase', 'Licensing', 'Policy', 'PolicyAsCode', 'DesiredState', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/commerce-policy/commerce-policy'
             LicenseUri   = 'https://github.com/commerce-policy/commerce-policy/blob/main/LICENSE'
-            ReleaseNotes = '0.1.0: first release. The six MSCommerce 2.x cmdlets with their parameters, parameter sets and output properties, plus Disconnect-MSCommerce; pipeline input into Update-MSCommerceProductPolicy with one call of the binary for all products; -WhatIf showing current and wanted values; error records whose category follows the failure; tab completion of -PolicyId, -ProductId and -OfferType. Connect-MSCommerce takes -AccessToken or -Endpoint; interactive and app sign-in come with the binary''s connect command.'
+            ReleaseNotes = '0.1.0: first release. The six MSCommerce 2.x cmdlets with their parameters, parameter sets and output properties, plus Disconnect-MSCommerce; pipeline input into Update-MSCommerceProductPolicy with one call of the binary for all products; -WhatIf showing current and wanted values; error records whose category follows the failure; tab completion of -PolicyId, -ProductId and -OfferType. Connect-MSCommerce takes -AccessToken or -Endpoint; interactive and app sign-in come with the binary''s connect command. Policy as code: Test-CommercePolicyBaseline (drift objects, or a Boolean with -Quiet), Invoke-CommercePolicyBaseline (apply a baseline file or a saved plan, with -WhatIf and -Confirm) and Export-CommercePolicyBaseline.'
         }
     }
 }

@@ -22,7 +22,15 @@ foreach ($privateScript in (Get-ChildItem -Path (Join-Path $PSScriptRoot 'Privat
 #               never go on a command line); Flag then names the flag the variable stands for
 #   Stdin       the values go to the binary's standard input, one per line, and the flag gets '-'
 #   Switch      the flag alone, when the parameter is present and true
+#   Path        the value is a file path: resolved against PowerShell's current location before
+#               it reaches the binary, whose working directory is the process's, not that location
 #   Unmapped    accepted for MSCommerce compatibility, given to nothing yet (the reason)
+#   OutFile     the binary's output is written to this file (UTF-8, no byte order mark) instead of
+#               returned, for a subcommand that has no flag to write a file (the reason)
+# An entry's Output is 'Objects' (the default: JSON converted to objects of TypeName, or of
+# ScopeTypeName when they carry Scope properties) or 'Text' (the binary's output as it is). A result
+# that failed (it has an ExitCode) is written as an error record in place of the object; with
+# KeepFailed, as an error record and also as the object, so that a report lists every product.
 # The contract test (tests/tests/module_contract.rs) checks every entry against the binary's own
 # command tree (commerce-policy describe-cli) and against the functions' param blocks.
 $script:CommandTable = @{
@@ -80,9 +88,10 @@ $script:CommandTable = @{
         }
     }
     'Update-MSCommerceProductPolicy' = @{
-        Command    = @('product-policies', 'update')
-        TypeName   = 'CommercePolicy.ProductPolicyUpdate'
-        Parameters = @{
+        Command       = @('product-policies', 'update')
+        TypeName      = 'CommercePolicy.ProductPolicyUpdate'
+        ScopeTypeName = 'CommercePolicy.ScopePolicyUpdate'
+        Parameters    = @{
             PolicyId  = @{ Flag = '--policy-id' }
             ProductId = @{ Flag = '--product-id'; Stdin = $true }
             OfferType = @{ Flag = '--offer-type' }
@@ -90,6 +99,39 @@ $script:CommandTable = @{
             Value     = @{ Flag = '--value' }
             Token     = @{ Flag = '--access-token'; Env = 'COMMERCE_POLICY_ACCESS_TOKEN' }
             WhatIf    = @{ Flag = '--what-if'; Switch = $true }
+        }
+    }
+    'Test-CommercePolicyBaseline'    = @{
+        Command    = @('plan')
+        TypeName   = 'CommercePolicy.BaselineDrift'
+        Parameters = @{
+            Path                 = @{ Flag = '--file'; Path = $true }
+            AllowUnknownProducts = @{ Flag = '--allow-unknown-products'; Switch = $true }
+            # -Quiet answers from the exit code: 0 when the service matches, 8 when it differs.
+            Quiet                = @{ Flag = '--detailed-exitcode'; Switch = $true }
+        }
+    }
+    'Invoke-CommercePolicyBaseline'  = @{
+        # The results of apply are the update results of product-policies update.
+        Command    = @('apply')
+        TypeName   = 'CommercePolicy.ProductPolicyUpdate'
+        KeepFailed = $true
+        Parameters = @{
+            Path                 = @{ Flag = '--file'; Path = $true }
+            PlanPath             = @{ Flag = '--plan'; Path = $true }
+            AllowUnknownProducts = @{ Flag = '--allow-unknown-products'; Switch = $true }
+            Concurrency          = @{ Flag = '--concurrency' }
+            WhatIf               = @{ Flag = '--what-if'; Switch = $true }
+        }
+    }
+    'Export-CommercePolicyBaseline'  = @{
+        Command    = @('export')
+        TypeName   = ''
+        Output     = 'Text'
+        Parameters = @{
+            PolicyId = @{ Flag = '--policy-id' }
+            Default  = @{ Flag = '--default' }
+            Path     = @{ OutFile = 'export prints the baseline on stdout and has no flag to write a file' }
         }
     }
 }
@@ -111,6 +153,10 @@ $script:ExitCodeErrors = @{
     6 = @{ ErrorId = 'CommercePolicyConflict'; Category = 'ResourceBusy' }
     7 = @{ ErrorId = 'CommercePolicyUnavailable'; Category = 'ConnectionError' }
 }
+
+# The binary's exit code when the service differs from a baseline (plan --detailed-exitcode):
+# an answer, not an error.
+$script:DriftExitCode = 8
 
 # What Connect-MSCommerce keeps for this session (MSCommerce kept its token in a session
 # variable); Invoke-CommercePolicyCommand applies Endpoint and AccessToken to every call
@@ -531,14 +577,17 @@ function Update-MSCommerceProductPolicy {
     concurrently, with retries. -ProductId also takes several ids.
 
     -WhatIf asks the binary what would change (commerce-policy product-policies update
-    --what-if) and shows each product's current and wanted value, changing nothing. -Confirm asks
+    --what-if) and shows each product's current and wanted value, changing nothing; a value the
+    binary knows the service would refuse (OnlyTrialsWithoutPaymentMethod for a product without
+    such a trial) is an InvalidArgument error record instead of a "What if:" line. -Confirm asks
     per product. Each product that could not be changed is a separate error record, with the
     category of its failure (ObjectNotFound, InvalidArgument, PermissionDenied, ...); the others
     are changed and printed.
 
     Prints one CommercePolicy.ProductPolicyUpdate object per product: ProductName, ProductId,
     PolicyId, PolicyValue (the value now), PreviousValue, Status (Updated or Unchanged) and
-    CorrelationId.
+    CorrelationId. For an offer type it prints a CommercePolicy.ScopePolicyUpdate object: Scope,
+    ScopeId, ScopeValue, PreviousValue, PolicyValue, Status, PolicyId and CorrelationId.
 
     .PARAMETER PolicyId
     The policy, like AllowSelfServicePurchase.
@@ -584,7 +633,7 @@ function Update-MSCommerceProductPolicy {
     The loop that existing MSCommerce scripts use; it works unchanged (one call per product).
 
     .OUTPUTS
-    CommercePolicy.ProductPolicyUpdate
+    CommercePolicy.ProductPolicyUpdate, CommercePolicy.ScopePolicyUpdate
 
     .NOTES
     Binary: commerce-policy product-policies update --policy-id <id> (--product-id - | --offer-type <type>) (--enabled <bool> | --value <value>) [--what-if] --output json
@@ -593,7 +642,7 @@ function Update-MSCommerceProductPolicy {
     Get-MSCommerceProductPolicies
     #>
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium', DefaultParameterSetName = 'ProductEnum')]
-    [OutputType('CommercePolicy.ProductPolicyUpdate')]
+    [OutputType('CommercePolicy.ProductPolicyUpdate', 'CommercePolicy.ScopePolicyUpdate')]
     param(
         [Parameter(Mandatory = $true, ValueFromPipelineByPropertyName = $true)]
         [ValidateNotNullOrEmpty()]
@@ -674,17 +723,10 @@ function Update-MSCommerceProductPolicy {
 
             if ($WhatIfPreference) {
                 # The binary reads the current values and says what would change; each product
-                # gets its own "What if:" line from ShouldProcess, and nothing is changed.
-                $parameters.WhatIf = $true
+                # gets its own "What if:" line, or an error record when the binary knows the
+                # service would refuse the value; nothing is changed.
                 $parameters[$batch.Target] = $batch.Ids
-                $previews = Invoke-CommercePolicyCommand -Cmdlet $PSCmdlet -CommandName 'Update-MSCommerceProductPolicy' -Parameters $parameters -TargetObject $batch.PolicyId
-                foreach ($preview in $previews) {
-                    $action = 'Set {0} from {1} to {2}' -f $preview.PolicyId, $preview.PreviousValue, $preview.PolicyValue
-                    if ($preview.Status -eq 'Unchanged') {
-                        $action = 'Leave {0} at {1} (unchanged)' -f $preview.PolicyId, $preview.PreviousValue
-                    }
-                    [void] $PSCmdlet.ShouldProcess(('{0} ({1})' -f $preview.ProductName, $preview.ProductId), $action)
-                }
+                Invoke-CommercePolicyCommand -Cmdlet $PSCmdlet -CommandName 'Update-MSCommerceProductPolicy' -Parameters $parameters -TargetObject $batch.PolicyId -Preview
                 continue
             }
 
@@ -704,7 +746,284 @@ function Update-MSCommerceProductPolicy {
     }
 }
 
-Register-ArgumentCompleter -CommandName @('Get-MSCommercePolicy', 'Get-MSCommerceProductPolicies', 'Get-MSCommerceProductPolicy', 'Update-MSCommerceProductPolicy') -ParameterName 'PolicyId' -ScriptBlock {
+function Test-CommercePolicyBaseline {
+    <#
+    .SYNOPSIS
+    Compares the service with a baseline file and returns what differs.
+
+    .DESCRIPTION
+    A baseline file (JSON, schema in docs/baseline.schema.json) names a policy's wanted value per
+    product, and a default for every other product the service lists. Test-CommercePolicyBaseline
+    asks the binary for the plan (commerce-policy plan) and returns one
+    CommercePolicy.BaselineDrift object per product that differs: PolicyId, ProductId,
+    ProductName, CurrentValue, WantedValue and Source (Pinned when the file names the product,
+    Default when its default covers it). No objects means the service matches. Nothing is changed.
+
+    With -Quiet it returns $true when the service matches the baseline and $false when it differs,
+    like Test-Path; drift is never an error. When the comparison itself fails (a baseline error,
+    such as a product id the service does not list, or an unreachable service), it writes an error
+    record and returns no Boolean, with or without -Quiet.
+
+    .PARAMETER Path
+    The baseline file. Relative paths are relative to the current PowerShell location. Files can be
+    piped in (Get-ChildItem output binds by its FullName).
+
+    .PARAMETER AllowUnknownProducts
+    Accept product ids in the file that the service does not list (they are skipped), instead of
+    failing on what may be a typo.
+
+    .PARAMETER Quiet
+    Return $true when the service matches the baseline and $false when it differs, instead of the
+    drift objects.
+
+    .EXAMPLE
+    Test-CommercePolicyBaseline -Path ./baseline.json
+
+    Lists every product whose value differs from the baseline, with its current and wanted value.
+
+    .EXAMPLE
+    if (-not (Test-CommercePolicyBaseline -Path ./baseline.json -Quiet)) { throw 'The tenant drifted from its purchase policy' }
+
+    Fails a pipeline on drift.
+
+    .EXAMPLE
+    Get-ChildItem ./baselines -Filter *.json | Test-CommercePolicyBaseline -Quiet
+
+    One Boolean per baseline file.
+
+    .OUTPUTS
+    CommercePolicy.BaselineDrift, or System.Boolean with -Quiet
+
+    .NOTES
+    Binary: commerce-policy plan --file <path> [--allow-unknown-products] [--detailed-exitcode] --output json
+
+    .LINK
+    Invoke-CommercePolicyBaseline
+
+    .LINK
+    Export-CommercePolicyBaseline
+    #>
+    [CmdletBinding()]
+    [OutputType('CommercePolicy.BaselineDrift', 'System.Boolean')]
+    param(
+        [Parameter(Mandatory = $true, ValueFromPipelineByPropertyName = $true)]
+        [Alias('FullName')]
+        [ValidateNotNullOrEmpty()]
+        [string]
+        $Path,
+
+        [Parameter()]
+        [switch]
+        $AllowUnknownProducts,
+
+        [Parameter()]
+        [switch]
+        $Quiet
+    )
+
+    process {
+        if (-not $Quiet) {
+            Invoke-CommercePolicyCommand -Cmdlet $PSCmdlet -CommandName 'Test-CommercePolicyBaseline' -Parameters $PSBoundParameters -TargetObject $Path
+            return
+        }
+        $exitCode = $null
+        $null = Invoke-CommercePolicyCommand -Cmdlet $PSCmdlet -CommandName 'Test-CommercePolicyBaseline' -Parameters $PSBoundParameters -TargetObject $Path -ExitCode ([ref] $exitCode)
+        if ($exitCode -eq 0) {
+            $true
+        }
+        elseif ($exitCode -eq $script:DriftExitCode) {
+            $false
+        }
+    }
+}
+
+function Invoke-CommercePolicyBaseline {
+    <#
+    .SYNOPSIS
+    Makes the service match a baseline file, or carries out a saved plan.
+
+    .DESCRIPTION
+    Asks the binary to apply the baseline (commerce-policy apply): it reads the service, changes
+    every product that differs from the file, concurrently, and with If-Match, so that a product
+    someone else changed since it was read is reported as a conflict instead of overwritten.
+    Running it twice changes nothing the second time.
+
+    With -PlanPath it carries out a plan saved by 'commerce-policy plan --out' exactly; a product
+    changed since the plan was made is a conflict.
+
+    Prints one CommercePolicy.ProductPolicyUpdate object per product it touched: ProductName,
+    ProductId, PreviousValue, PolicyValue, Status (Updated, Unchanged, Conflict or Failed),
+    PolicyId, Error, CorrelationId and ExitCode. Each Conflict or Failed product is also an error
+    record, with the product id as its target and the category of its failure (a conflict is
+    ResourceBusy), so -ErrorAction applies; the other products are still changed.
+
+    -WhatIf shows a "What if:" line per product that would change (commerce-policy apply
+    --what-if), changing nothing. It changes many products at once, so ConfirmImpact is High: it
+    asks before it starts unless -Confirm:$false is given (as pipelines do) or $ConfirmPreference
+    is None.
+
+    .PARAMETER Path
+    The baseline file. Relative paths are relative to the current PowerShell location.
+
+    .PARAMETER PlanPath
+    A plan saved by 'commerce-policy plan --out', to carry out instead of planning anew.
+
+    .PARAMETER AllowUnknownProducts
+    Accept product ids in the file that the service does not list (they are skipped), instead of
+    failing on what may be a typo.
+
+    .PARAMETER Concurrency
+    How many products the binary changes at once (1 to 256; the binary's default is 16).
+
+    .EXAMPLE
+    Invoke-CommercePolicyBaseline -Path ./baseline.json -WhatIf
+
+    Shows what would change, product by product; changes nothing.
+
+    .EXAMPLE
+    Invoke-CommercePolicyBaseline -Path ./baseline.json -Confirm:$false
+
+    Makes the service match the baseline without asking, as a pipeline would.
+
+    .EXAMPLE
+    $results = Invoke-CommercePolicyBaseline -Path ./baseline.json -Confirm:$false -ErrorAction Continue -ErrorVariable failures
+
+    Keeps every product's result for a report, and the conflicting or failed ones in $failures.
+
+    .EXAMPLE
+    Invoke-CommercePolicyBaseline -PlanPath ./plan.json -Confirm:$false
+
+    Carries out a plan saved by 'commerce-policy plan -f baseline.json --out plan.json', exactly as
+    it was reviewed.
+
+    .OUTPUTS
+    CommercePolicy.ProductPolicyUpdate
+
+    .NOTES
+    Binary: commerce-policy apply (--file <path> [--allow-unknown-products] | --plan <path>) [--concurrency <n>] [--what-if] --output json
+
+    .LINK
+    Test-CommercePolicyBaseline
+
+    .LINK
+    Export-CommercePolicyBaseline
+    #>
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High', DefaultParameterSetName = 'Baseline')]
+    [OutputType('CommercePolicy.ProductPolicyUpdate')]
+    param(
+        [Parameter(Mandatory = $true, ParameterSetName = 'Baseline', ValueFromPipelineByPropertyName = $true)]
+        [Alias('FullName')]
+        [ValidateNotNullOrEmpty()]
+        [string]
+        $Path,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'SavedPlan')]
+        [ValidateNotNullOrEmpty()]
+        [string]
+        $PlanPath,
+
+        [Parameter(ParameterSetName = 'Baseline')]
+        [switch]
+        $AllowUnknownProducts,
+
+        [Parameter()]
+        [ValidateRange(1, 256)]
+        [int]
+        $Concurrency
+    )
+
+    process {
+        $target = $Path
+        $action = 'Change every product that differs from the baseline'
+        if ($PSCmdlet.ParameterSetName -eq 'SavedPlan') {
+            $target = $PlanPath
+            $action = 'Carry out the saved plan'
+        }
+
+        if ($WhatIfPreference) {
+            Invoke-CommercePolicyCommand -Cmdlet $PSCmdlet -CommandName 'Invoke-CommercePolicyBaseline' -Parameters $PSBoundParameters -TargetObject $target -Preview
+            return
+        }
+        if (-not $PSCmdlet.ShouldProcess($target, $action)) {
+            return
+        }
+        $script:CompletionCache = @{}
+        Invoke-CommercePolicyCommand -Cmdlet $PSCmdlet -CommandName 'Invoke-CommercePolicyBaseline' -Parameters $PSBoundParameters -TargetObject $target
+    }
+}
+
+function Export-CommercePolicyBaseline {
+    <#
+    .SYNOPSIS
+    Writes the service's current values as a baseline file.
+
+    .DESCRIPTION
+    Asks the binary for the service's state as a baseline (commerce-policy export): per policy,
+    the value of every product. With -Default, products that have that value are folded into the
+    baseline's default instead of being pinned one by one, so products that appear later get it
+    too. Test-CommercePolicyBaseline against the same state then finds no drift.
+
+    With -Path it writes the file (UTF-8 without a byte order mark) and returns nothing;
+    otherwise it returns the baseline as JSON text.
+
+    .PARAMETER PolicyId
+    Export only this policy, like AllowSelfServicePurchase (default: every policy).
+
+    .PARAMETER Default
+    Enabled, Disabled or OnlyTrialsWithoutPaymentMethod: fold every product with this value into
+    the baseline's default.
+
+    .PARAMETER Path
+    The file to write. Relative paths are relative to the current PowerShell location; an existing
+    file is replaced.
+
+    .EXAMPLE
+    Export-CommercePolicyBaseline -PolicyId AllowSelfServicePurchase -Default Disabled -Path ./baseline.json
+
+    Starts a baseline from the tenant as it is: the disabled products become the default, the
+    others are pinned.
+
+    .EXAMPLE
+    Export-CommercePolicyBaseline | ConvertFrom-Json
+
+    Reads the current state as objects.
+
+    .OUTPUTS
+    System.String, or nothing with -Path
+
+    .NOTES
+    Binary: commerce-policy export [--policy-id <id>] [--default <value>] --output json; the
+    module writes -Path itself, as the binary prints the baseline on its standard output.
+
+    .LINK
+    Test-CommercePolicyBaseline
+    #>
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    [OutputType([string])]
+    param(
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string]
+        $PolicyId,
+
+        [Parameter()]
+        [ValidateSet('Enabled', 'Disabled', 'OnlyTrialsWithoutPaymentMethod')]
+        [string]
+        $Default,
+
+        [Parameter()]
+        [ValidateNotNullOrEmpty()]
+        [string]
+        $Path
+    )
+
+    if ($PSBoundParameters.ContainsKey('Path') -and -not $PSCmdlet.ShouldProcess($Path, 'Write the baseline')) {
+        return
+    }
+    Invoke-CommercePolicyCommand -Cmdlet $PSCmdlet -CommandName 'Export-CommercePolicyBaseline' -Parameters $PSBoundParameters -TargetObject $PolicyId
+}
+
+Register-ArgumentCompleter -CommandName @('Get-MSCommercePolicy', 'Get-MSCommerceProductPolicies', 'Get-MSCommerceProductPolicy', 'Update-MSCommerceProductPolicy', 'Export-CommercePolicyBaseline') -ParameterName 'PolicyId' -ScriptBlock {
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
     Get-CommercePolicyCompletion -Kind 'PolicyId' -WordToComplete $wordToComplete -FakeBoundParameters $fakeBoundParameters
 }

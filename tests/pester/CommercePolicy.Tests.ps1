@@ -1,7 +1,8 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
 
 # The CommercePolicy cmdlets against a live 'commerce-policy serve' on a loopback port, over a
-# store in Pester's TestDrive: list, get, update, pipeline batch, -WhatIf, errors, completion.
+# store in Pester's TestDrive: list, get, update, pipeline batch, -WhatIf, errors, completion, and
+# the baseline cmdlets (test, apply, export).
 # The binary is $env:COMMERCE_POLICY_BIN, else target/debug/commerce-policy (run.sh builds it).
 
 BeforeAll {
@@ -52,7 +53,7 @@ Describe 'The module' {
     It 'has a valid manifest that exports the MSCommerce cmdlets' {
         $manifest = Test-ModuleManifest -Path (Join-Path (Join-Path (Join-Path (Join-Path $PSScriptRoot '..') '..') 'module') 'CommercePolicy/CommercePolicy.psd1')
         $manifest.ExportedFunctions.Keys | Should -Contain 'Update-MSCommerceProductPolicy'
-        (Get-Command -Module CommercePolicy).Count | Should -Be 7
+        (Get-Command -Module CommercePolicy).Count | Should -Be 10
     }
 
     It 'has help with examples for every cmdlet' {
@@ -152,10 +153,20 @@ Describe 'Update-MSCommerceProductPolicy' {
         { Update-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HDB0' -Enabled 'maybe' } | Should -Throw
     }
 
-    It 'changes an offer type' {
+    It 'changes an offer type and answers with its Scope properties' {
         $result = Update-MSCommerceProductPolicy -PolicyId $script:policy -OfferType 'SaaS' -Value 'Disabled'
         $result.Status | Should -Be 'Updated'
+        $result.Scope | Should -Be 'OfferType'
+        $result.ScopeId | Should -Be 'SaaS'
+        $result.PreviousValue | Should -Be 'Enabled'
+        $result.PSObject.TypeNames[0] | Should -Be 'CommercePolicy.ScopePolicyUpdate'
         (Get-MSCommerceProductPolicy -PolicyId $script:policy -OfferType 'SaaS').PolicyValue | Should -Be 'Disabled'
+    }
+
+    It 'shows the correlation id of an offer type update with -Verbose' {
+        $verbose = Update-MSCommerceProductPolicy -PolicyId $script:policy -OfferType 'DYNAMICSBC' -Value 'Disabled' -Verbose 4>&1 |
+            Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        @($verbose | Where-Object Message -match '^DYNAMICSBC: Updated \(correlation id [0-9a-f-]{36}\)$').Count | Should -Be 1
     }
 
     It 'changes nothing with -WhatIf' {
@@ -163,6 +174,17 @@ Describe 'Update-MSCommerceProductPolicy' {
         $result = Update-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HHS9' -Value 'Disabled' -WhatIf
         $result | Should -BeNullOrEmpty
         (Get-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HHS9').PolicyValue | Should -Be $before
+    }
+
+    It 'reports with -WhatIf a value the service would refuse as an error record' {
+        $errors = $null
+        $result = Update-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0H9MP', 'CFQ7TTC0HD33' -Value 'OnlyTrialsWithoutPaymentMethod' -WhatIf -ErrorAction SilentlyContinue -ErrorVariable errors
+        $result | Should -BeNullOrEmpty
+        $errors.Count | Should -Be 1
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $errors[0].TargetObject | Should -Be 'CFQ7TTC0H9MP'
+        $errors[0].Exception.Message | Should -Match '^CFQ7TTC0H9MP: would be refused: '
+        (Get-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HD33').PolicyValue | Should -Not -Be 'OnlyTrialsWithoutPaymentMethod'
     }
 
     It 'changes every piped product with one call of the binary' {
@@ -239,6 +261,13 @@ Describe 'Connection and errors' {
         $errors[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
     }
 
+    It 'shows every request with its correlation id under -Verbose' {
+        $verbose = Get-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0H9MP' -Verbose 4>&1 |
+            Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        $pattern = '^GET /v1\.0/policies/AllowSelfServicePurchase/products/CFQ7TTC0H9MP: 200 after 1 attempt\(s\) \(correlation id [0-9a-f-]{36}\)$'
+        @($verbose | Where-Object Message -match $pattern).Count | Should -Be 1
+    }
+
     It 'keeps a token off the command line' {
         $verbose = Get-MSCommercePolicies -Token 'not-a-real-token' -Verbose 4>&1 |
             Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
@@ -255,5 +284,137 @@ Describe 'Connection and errors' {
         finally {
             $env:COMMERCE_POLICY_BIN = $saved
         }
+    }
+}
+
+Describe 'Test-CommercePolicyBaseline' {
+    BeforeAll {
+        # Products that no other test here changes; all start out Enabled.
+        $script:baseline = Join-Path $TestDrive 'baseline.json'
+        Set-Content -LiteralPath $script:baseline -Value '{ "policyId": "AllowSelfServicePurchase", "products": { "CFQ7TTC0N8SS": "Disabled", "CFQ7TTC0MM8R": "Disabled", "CFQ7TTC0S3X1": "Enabled" } }'
+        $script:typo = Join-Path $TestDrive 'typo.json'
+        Set-Content -LiteralPath $script:typo -Value '{ "policyId": "AllowSelfServicePurchase", "products": { "CFQ7TTC0ZZZZ": "Disabled" } }'
+    }
+
+    It 'returns one drift object per product that differs' {
+        $drift = @(Test-CommercePolicyBaseline -Path $script:baseline)
+        $drift.Count | Should -Be 2
+        @($drift.ProductId | Sort-Object) | Should -Be @('CFQ7TTC0MM8R', 'CFQ7TTC0N8SS')
+        $drift[0].CurrentValue | Should -Be 'Enabled'
+        $drift[0].WantedValue | Should -Be 'Disabled'
+        $drift[0].Source | Should -Be 'Pinned'
+        $drift[0].PolicyId | Should -Be $script:policy
+        $drift[0].ProductName | Should -Not -BeNullOrEmpty
+        $drift[0].PSObject.TypeNames[0] | Should -Be 'CommercePolicy.BaselineDrift'
+    }
+
+    It 'returns $false with -Quiet on drift, without an error' {
+        Test-CommercePolicyBaseline -Path $script:baseline -Quiet -ErrorAction Stop | Should -BeExactly $false
+    }
+
+    It 'reads a relative path from the current PowerShell location' {
+        Push-Location $TestDrive
+        try {
+            @(Test-CommercePolicyBaseline -Path 'baseline.json').Count | Should -Be 2
+        }
+        finally {
+            Pop-Location
+        }
+    }
+
+    It 'takes baseline files from the pipeline' {
+        $answers = @(Get-Item -LiteralPath $script:baseline, $script:baseline | Test-CommercePolicyBaseline -Quiet)
+        $answers | Should -Be @($false, $false)
+    }
+
+    It 'names a product id that the service does not list, and answers no Boolean' {
+        $errors = $null
+        $answer = Test-CommercePolicyBaseline -Path $script:typo -Quiet -ErrorAction SilentlyContinue -ErrorVariable errors
+        $answer | Should -BeNullOrEmpty
+        $errors.Count | Should -Be 1
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $errors[0].Exception.Message | Should -Match 'CFQ7TTC0ZZZZ'
+    }
+
+    It 'accepts an unknown product id with -AllowUnknownProducts' {
+        Test-CommercePolicyBaseline -Path $script:typo -AllowUnknownProducts -Quiet -ErrorAction Stop | Should -BeExactly $true
+    }
+}
+
+Describe 'Invoke-CommercePolicyBaseline' {
+    BeforeAll {
+        $script:applied = Join-Path $TestDrive 'apply.json'
+        Set-Content -LiteralPath $script:applied -Value '{ "policyId": "AllowSelfServicePurchase", "products": { "CFQ7TTC0LSGZ": "Disabled", "CFQ7TTC0N8SL": "Disabled" } }'
+    }
+
+    It 'asks before it changes anything (ConfirmImpact High)' {
+        $metadata = New-Object System.Management.Automation.CommandMetadata -ArgumentList (Get-Command Invoke-CommercePolicyBaseline)
+        $metadata.SupportsShouldProcess | Should -BeTrue
+        $metadata.ConfirmImpact | Should -Be 'High'
+    }
+
+    It 'changes nothing with -WhatIf' {
+        $result = Invoke-CommercePolicyBaseline -Path $script:applied -WhatIf
+        $result | Should -BeNullOrEmpty
+        (Get-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0LSGZ').PolicyValue | Should -Be 'Enabled'
+    }
+
+    It 'makes the service match and returns update results' {
+        $results = @(Invoke-CommercePolicyBaseline -Path $script:applied -Confirm:$false)
+        $results.Count | Should -Be 2
+        @($results | Where-Object Status -ne 'Updated').Count | Should -Be 0
+        $results[0].PreviousValue | Should -Be 'Enabled'
+        $results[0].PolicyValue | Should -Be 'Disabled'
+        $results[0].CorrelationId | Should -Not -BeNullOrEmpty
+        $results[0].PSObject.TypeNames[0] | Should -Be 'CommercePolicy.ProductPolicyUpdate'
+        Test-CommercePolicyBaseline -Path $script:applied -Quiet | Should -BeExactly $true
+    }
+
+    It 'changes nothing the second time' {
+        @(Invoke-CommercePolicyBaseline -Path $script:applied -Confirm:$false).Count | Should -Be 0
+    }
+
+    It 'reports a product changed since the saved plan as ResourceBusy and still returns its result' {
+        $baseline = Join-Path $TestDrive 'planned.json'
+        $plan = Join-Path $TestDrive 'plan.json'
+        Set-Content -LiteralPath $baseline -Value '{ "policyId": "AllowSelfServicePurchase", "products": { "CFQ7TTC0HDB1": "OnlyTrialsWithoutPaymentMethod", "CFQ7TTC0LH2H": "Disabled" } }'
+        & $env:COMMERCE_POLICY_BIN --endpoint $script:endpoint plan --file $baseline --out $plan | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        # Someone else changes Planner Plan 1 between the plan and its apply.
+        Update-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HDB1' -Value 'Disabled' | Out-Null
+
+        $errors = $null
+        $results = @(Invoke-CommercePolicyBaseline -PlanPath $plan -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable errors)
+        ($results | Where-Object ProductId -eq 'CFQ7TTC0HDB1').Status | Should -Be 'Conflict'
+        ($results | Where-Object ProductId -eq 'CFQ7TTC0LH2H').Status | Should -Be 'Updated'
+        $errors.Count | Should -Be 1
+        $errors[0].CategoryInfo.Category | Should -Be 'ResourceBusy'
+        $errors[0].TargetObject | Should -Be 'CFQ7TTC0HDB1'
+        (Get-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HDB1').PolicyValue | Should -Be 'Disabled'
+    }
+}
+
+Describe 'Export-CommercePolicyBaseline' {
+    It 'returns the baseline as JSON text' {
+        $text = Export-CommercePolicyBaseline -PolicyId $script:policy
+        $text | Should -BeOfType [string]
+        $baseline = $text | ConvertFrom-Json
+        $baseline.policyId | Should -Be $script:policy
+        $baseline.products.CFQ7TTC0H9MP | Should -Not -BeNullOrEmpty
+    }
+
+    It 'writes a UTF-8 file without a byte order mark that matches the service' {
+        $file = Join-Path $TestDrive 'exported.json'
+        Export-CommercePolicyBaseline -PolicyId $script:policy -Default 'Disabled' -Path $file | Should -BeNullOrEmpty
+        $bytes = [System.IO.File]::ReadAllBytes($file)
+        $bytes[0] | Should -Be ([byte] [char] '{')
+        (Get-Content -LiteralPath $file -Raw | ConvertFrom-Json).default | Should -Be 'Disabled'
+        Test-CommercePolicyBaseline -Path $file -Quiet | Should -BeExactly $true
+    }
+
+    It 'writes no file with -WhatIf' {
+        $file = Join-Path $TestDrive 'not-written.json'
+        Export-CommercePolicyBaseline -Path $file -WhatIf
+        Test-Path -LiteralPath $file | Should -BeFalse
     }
 }

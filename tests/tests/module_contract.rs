@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use commerce_e2e::{Sandbox, binary};
+use commerce_e2e::{Run, Sandbox, binary};
 use serde_json::Value as Json;
 use tree_sitter::{Node, Parser, Tree};
 
@@ -501,6 +501,14 @@ const COMMON_PARAMETERS: &[&str] = &[
 const UNMAPPED_ALLOWED: &[(&str, &str)] =
     &[("Connect-MSCommerce", "ClientId"), ("Connect-MSCommerce", "RedirectUri"), ("Connect-MSCommerce", "Resource")];
 
+/// Cmdlet parameters naming a file that the module writes the binary's output to, because the
+/// subcommand has no `--out` to write it itself (once it has, the mapping test says so).
+const OUT_FILE_ALLOWED: &[(&str, &str)] = &[("Export-CommercePolicyBaseline", "Path")];
+
+fn invoker() -> Script {
+    Script::load(&module_dir().join("Private").join("Invoke-CommercePolicyCommand.ps1"))
+}
+
 // ---------------------------------------------------------------------------------------------
 // (1) Every PowerShell file parses, and stays within what Windows PowerShell 5.1 runs
 
@@ -628,19 +636,6 @@ fn binary_arg<'a>(node: &'a Json, flag: &str) -> Option<&'a Json> {
     node["args"].as_array()?.iter().find(|a| a["long"].as_str() == Some(long))
 }
 
-/// The `[env: NAME]` that the binary's help gives for a flag of a subcommand.
-fn env_of_flag(command: &[String], flag: &str) -> Option<String> {
-    let mut args: Vec<&str> = command.iter().map(String::as_str).collect();
-    args.push("--help");
-    let output = Command::new(binary()).args(&args).output().expect("run --help");
-    let help = String::from_utf8_lossy(&output.stdout).into_owned();
-    let start = help.find(&format!("{flag} "))?;
-    let rest = &help[start..];
-    let end = rest[1..].find("\n  -").map_or(rest.len(), |i| i + 1);
-    let env = rest[..end].split("[env: ").nth(1)?;
-    Some(env.split(['=', ']']).next()?.to_string())
-}
-
 #[test]
 fn every_cmdlet_parameter_maps_onto_a_flag_the_binary_accepts() {
     let table = command_table();
@@ -686,6 +681,25 @@ fn every_cmdlet_parameter_maps_onto_a_flag_the_binary_accepts() {
                 }
                 continue;
             }
+            if let Some(reason) = mapping.get("OutFile") {
+                if !OUT_FILE_ALLOWED.contains(&(function.name.as_str(), param.as_str())) {
+                    problems
+                        .push(format!("{at}: the module writes a file ({reason:?}), which is not an allowed OutFile"));
+                }
+                if entry.get("Output").and_then(Value::str) != Some("Text") {
+                    problems.push(format!("{at}: OutFile needs the entry's Output = 'Text'"));
+                }
+                if binary_arg(node, "--out").is_some() {
+                    problems.push(format!(
+                        "{at}: the binary now writes the file itself: map -{param} onto --out (Flag = '--out'; Path = $true)"
+                    ));
+                }
+                continue;
+            }
+            if param.ends_with("Path") && mapping.get("Path") != Some(&Value::Bool(true)) {
+                problems
+                    .push(format!("{at}: a file path must be resolved against the PowerShell location (Path = $true)"));
+            }
             if let Some(id) = mapping.get("Positional").and_then(Value::str) {
                 let positional =
                     node["args"].as_array().into_iter().flatten().any(|a| a["positional"] == true && a["id"] == id);
@@ -710,9 +724,32 @@ fn every_cmdlet_parameter_maps_onto_a_flag_the_binary_accepts() {
                 ));
             }
             if let Some(env) = mapping.get("Env").and_then(Value::str) {
-                let real = env_of_flag(&command, flag);
-                if real.as_deref() != Some(env) {
+                let real = arg["env"].as_str();
+                if real != Some(env) {
                     problems.push(format!("{at}: the module passes {env}, the binary reads {flag} from {real:?}"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_key_of_the_command_table_is_one_the_invoker_reads() {
+    // A misspelt key (`Swich`, `Keepfailed`) would be ignored by PowerShell without a word.
+    let source = invoker().source;
+    let read = |variable: &str, key: &str| source.contains(&format!("${variable}.{key}"));
+    let mut problems = Vec::new();
+    for (cmdlet, entry) in command_table().entries() {
+        for (key, _) in entry.entries() {
+            if !read("entry", key) {
+                problems.push(format!("{cmdlet}: key {key} is not read as $entry.{key} by the invoker"));
+            }
+        }
+        for (param, mapping) in entry.get("Parameters").map(Value::entries).unwrap_or_default() {
+            for (key, _) in mapping.entries() {
+                if !read("mapping", key) {
+                    problems.push(format!("{cmdlet} -{param}: key {key} is not read as $mapping.{key} by the invoker"));
                 }
             }
         }
@@ -846,10 +883,10 @@ fn every_policy_product_and_offer_type_parameter_has_tab_completion() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// (4) MSCommerce 2.x's parameter sets
+// (4) MSCommerce 2.x's parameter sets, and those of the baseline cmdlets
 
 #[test]
-fn parameter_sets_are_those_of_mscommerce_2() {
+fn parameter_sets_are_those_of_mscommerce_2_and_of_the_baseline_cmdlets() {
     // Cmdlet, default set, and each set as its parameters (`Name?` when optional).
     type Sets<'a> = &'a [(&'a str, &'a [&'a str])];
     let expected: &[(&str, Option<&str>, Sets)] = &[
@@ -877,9 +914,26 @@ fn parameter_sets_are_those_of_mscommerce_2() {
                 ("ProductToggle", &["PolicyId", "ProductId", "Enabled", "Token?"]),
             ],
         ),
+        // Policy as code (issue 5): a baseline file, or for apply a saved plan, which the binary
+        // refuses together with a baseline file.
+        ("Test-CommercePolicyBaseline", None, &[(ALL_SETS, &["Path", "AllowUnknownProducts?", "Quiet?"])]),
+        (
+            "Invoke-CommercePolicyBaseline",
+            Some("Baseline"),
+            &[
+                ("Baseline", &["Path", "AllowUnknownProducts?", "Concurrency?"]),
+                ("SavedPlan", &["PlanPath", "Concurrency?"]),
+            ],
+        ),
+        ("Export-CommercePolicyBaseline", None, &[(ALL_SETS, &["PolicyId?", "Default?", "Path?"])]),
     ];
     let functions = public_functions();
     let mut problems = Vec::new();
+    for function in &functions {
+        if !expected.iter().any(|(name, _, _)| *name == function.name) {
+            problems.push(format!("{}: its parameter sets are not listed here", function.name));
+        }
+    }
     for (name, default, sets) in expected {
         let Some(function) = functions.iter().find(|f| f.name == *name) else {
             problems.push(format!("{name} is not defined"));
@@ -926,6 +980,42 @@ fn update_supports_should_process_pipeline_input_and_mscommerce_values() {
     let enabled = update.param("Enabled").expect("-Enabled");
     assert_eq!(enabled.type_name.to_ascii_lowercase(), "[string]");
     assert_eq!(enabled.validate_set(), Some(vec!["True".to_string(), "False".to_string()]));
+}
+
+#[test]
+fn baseline_cmdlets_confirm_what_they_change_and_take_files_from_the_pipeline() {
+    let functions = public_functions();
+    let function = |name: &str| functions.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("{name}"));
+
+    // Apply changes every product that differs at once: it asks first unless -Confirm:$false.
+    let invoke = function("Invoke-CommercePolicyBaseline");
+    assert!(invoke.binding_flag("SupportsShouldProcess"));
+    assert_eq!(invoke.binding_string("ConfirmImpact").as_deref(), Some("High"));
+    // Export replaces a file, as Export-Csv does.
+    assert!(function("Export-CommercePolicyBaseline").binding_flag("SupportsShouldProcess"));
+    // Test only reads.
+    assert!(!function("Test-CommercePolicyBaseline").binding_flag("SupportsShouldProcess"));
+
+    // Get-ChildItem *.json | Test-CommercePolicyBaseline: a FileInfo binds by its FullName.
+    for (name, set) in [("Test-CommercePolicyBaseline", ALL_SETS), ("Invoke-CommercePolicyBaseline", "Baseline")] {
+        let path = function(name).param("Path").expect("-Path");
+        assert_eq!(
+            path.membership(set),
+            Some((true, true)),
+            "{name} -Path: mandatory, from the pipeline by property name"
+        );
+        let aliases: Vec<String> = path
+            .attributes
+            .iter()
+            .filter(|a| a.is("Alias"))
+            .flat_map(|a| a.positional.iter().flat_map(Value::strings))
+            .collect();
+        assert_eq!(aliases, ["FullName"], "{name} -Path");
+    }
+    assert_eq!(
+        function("Export-CommercePolicyBaseline").param("Default").and_then(Param::validate_set),
+        Some(vec!["Enabled".to_string(), "Disabled".to_string(), "OnlyTrialsWithoutPaymentMethod".to_string()])
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1152,6 +1242,54 @@ fn mscommerce_documented_usage_binds_to_our_cmdlets() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// The code of every `.EXAMPLE` of the module's help (up to its first blank line) and of every
+/// `powershell` block of docs/cmdlets.md, each with where it is.
+fn documented_examples() -> Vec<(String, String)> {
+    let mut examples = Vec::new();
+    for function in public_functions() {
+        for example in function.help.split(".EXAMPLE").skip(1) {
+            let code: Vec<&str> =
+                example.lines().map(str::trim).skip_while(|l| l.is_empty()).take_while(|l| !l.is_empty()).collect();
+            examples.push((format!("{} .EXAMPLE", function.name), code.join("\n")));
+        }
+    }
+    let doc = std::fs::read_to_string(repo_root().join("docs").join("cmdlets.md")).expect("docs/cmdlets.md");
+    let fence = "```powershell\n";
+    let mut rest = doc.as_str();
+    while let Some(start) = rest.find(fence) {
+        let body = &rest[start + fence.len()..];
+        let end = body.find("```").expect("every code block of docs/cmdlets.md is closed");
+        examples.push(("docs/cmdlets.md".to_string(), body[..end].to_string()));
+        rest = &body[end + 3..];
+    }
+    examples
+}
+
+#[test]
+fn every_example_in_the_help_and_the_docs_binds_to_a_parameter_set() {
+    let functions = public_functions();
+    let cmdlets: BTreeSet<String> = functions.iter().map(|f| f.name.clone()).collect();
+    let mut problems = Vec::new();
+    let mut used = BTreeSet::new();
+    for (at, code) in documented_examples() {
+        let script = Script::parse(&at, code.clone());
+        let errors = script.syntax_errors();
+        if !errors.is_empty() {
+            problems.push(format!("{at}: `{code}` does not parse: {errors:?}"));
+            continue;
+        }
+        for call in calls(&script, &cmdlets) {
+            let function = functions.iter().find(|f| f.name.eq_ignore_ascii_case(&call.cmdlet)).expect("cmdlet");
+            used.insert(function.name.clone());
+            if let Err(why) = bind(function, &call) {
+                problems.push(format!("{at}: `{code}`: {} does not bind: {why}", call.cmdlet));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(used, cmdlets, "cmdlets in the examples (left) and public cmdlets (right)");
+}
+
 #[test]
 fn usage_that_mscommerce_rejects_does_not_bind_either() {
     // The binder above must be able to say no, or the test before proves nothing.
@@ -1173,6 +1311,9 @@ fn usage_that_mscommerce_rejects_does_not_bind_either() {
 
 // ---------------------------------------------------------------------------------------------
 // The objects and the formats
+
+/// A baseline that differs from the seeded store: many products start out enabled.
+const DISABLE_ALL: &str = r#"{"policyId": "AllowSelfServicePurchase", "default": "Disabled"}"#;
 
 /// The views of CommercePolicy.Format.ps1xml: type name and the properties its columns show.
 fn format_views() -> BTreeMap<String, Vec<String>> {
@@ -1233,6 +1374,26 @@ fn every_type_name_has_a_view_whose_columns_the_binary_prints() {
             ],
             "CFQ7TTC0H9MP\nCFQ7TTC0HD33\n",
         ),
+        (
+            "CommercePolicy.ScopePolicyUpdate",
+            &[
+                "product-policies",
+                "update",
+                "--policy-id",
+                "AllowSelfServicePurchase",
+                "--value",
+                "Disabled",
+                "--offer-type",
+                "SaaS",
+                "--what-if",
+                "--output",
+                "json",
+            ],
+            "",
+        ),
+        ("CommercePolicy.BaselineDrift", &["plan", "--file", "-", "--output", "json"], DISABLE_ALL),
+        // Invoke-CommercePolicyBaseline's results are update results too.
+        ("CommercePolicy.ProductPolicyUpdate", &["apply", "--file", "-", "--output", "json"], DISABLE_ALL),
     ];
     let views = format_views();
     let table = command_table();
@@ -1252,6 +1413,7 @@ fn every_type_name_has_a_view_whose_columns_the_binary_prints() {
         let run = Sandbox::new().run_with_stdin(args, stdin);
         run.assert_ok();
         let objects = run.json();
+        assert_ne!(objects, Json::Array(Vec::new()), "`{}` printed no objects to check", args.join(" "));
         let first = objects.as_array().and_then(|a| a.first()).cloned().unwrap_or(objects);
         for column in columns {
             assert!(
@@ -1263,33 +1425,29 @@ fn every_type_name_has_a_view_whose_columns_the_binary_prints() {
     }
 }
 
+/// The call Update-MSCommerceProductPolicy makes for piped products: the wanted value (and
+/// --what-if) in `flags`, the ids on standard input.
+fn update_piped(flags: &[&str], ids: &str) -> Run {
+    let mut args = vec!["product-policies", "update", "--policy-id", "AllowSelfServicePurchase"];
+    args.extend_from_slice(flags);
+    args.extend(["--product-id", "-", "--output", "json"]);
+    Sandbox::new().run_with_stdin(&args, ids)
+}
+
+/// Each result's Status by its ProductId (the binary answers in the order products finish).
+fn status_by_product(results: &[Json]) -> BTreeMap<&str, &str> {
+    results.iter().map(|r| (r["ProductId"].as_str().unwrap_or(""), r["Status"].as_str().unwrap_or(""))).collect()
+}
+
 #[test]
 fn update_through_stdin_answers_every_product_once_as_the_module_reads_it() {
-    // The call Update-MSCommerceProductPolicy makes for piped products: ids on standard input.
-    let run = Sandbox::new().run_with_stdin(
-        &[
-            "product-policies",
-            "update",
-            "--policy-id",
-            "AllowSelfServicePurchase",
-            "--enabled",
-            "False",
-            "--product-id",
-            "-",
-            "--output",
-            "json",
-        ],
-        "CFQ7TTC0H9MP\r\nCFQ7TTC0HD33\r\nCFQ7TTC0ZZZZ\r\n",
-    );
+    let run = update_piped(&["--enabled", "False"], "CFQ7TTC0H9MP\r\nCFQ7TTC0HD33\r\nCFQ7TTC0ZZZZ\r\n");
     // One unknown product makes the batch exit 5 (not found), with one line on stderr.
     run.assert_fails_with(5);
     let results = run.json();
     let results = results.as_array().expect("the batch prints every result as a JSON array");
-    // The binary answers in the order the products finish.
-    let status: BTreeMap<&str, &str> =
-        results.iter().map(|r| (r["ProductId"].as_str().unwrap_or(""), r["Status"].as_str().unwrap_or(""))).collect();
     assert_eq!(
-        status,
+        status_by_product(results),
         BTreeMap::from([("CFQ7TTC0H9MP", "Updated"), ("CFQ7TTC0HD33", "Updated"), ("CFQ7TTC0ZZZZ", "Failed")])
     );
     assert_eq!(results.len(), 3, "one result per product");
@@ -1297,4 +1455,123 @@ fn update_through_stdin_answers_every_product_once_as_the_module_reads_it() {
     assert_eq!(failed["ExitCode"], 5, "a failed result carries the exit code the module maps to a category");
     assert!(failed["Error"].as_str().is_some_and(|e| e.contains("correlation id")), "{failed}");
     assert!(run.stderr.starts_with("commerce-policy: "), "{run:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// (7) The answers of the binary that the module reads beyond its objects
+
+/// The category the module gives a failure with this exit code (`$script:ExitCodeErrors`).
+fn category_of_exit_code(code: u8) -> Option<String> {
+    let codes = psm1().assignment("$script:ExitCodeErrors").expect("$script:ExitCodeErrors");
+    codes.get(&code.to_string())?.get("Category")?.str().map(str::to_string)
+}
+
+#[test]
+fn what_if_answers_a_value_the_service_would_refuse_with_a_failed_result() {
+    // Update-MSCommerceProductPolicy -WhatIf makes this call; the invoker writes a result with an
+    // ExitCode as an error record, and gives it no "What if:" line (-Preview).
+    let run = update_piped(
+        &["--value", "OnlyTrialsWithoutPaymentMethod", "--what-if"],
+        // Power BI Pro offers no trial without a payment method; Visio Plan 1 does.
+        "CFQ7TTC0H9MP\nCFQ7TTC0HD33\n",
+    );
+    run.assert_fails_with(2);
+    let results = run.json();
+    let results = results.as_array().expect("every result, as a JSON array");
+    assert_eq!(
+        status_by_product(results),
+        BTreeMap::from([("CFQ7TTC0H9MP", "Failed"), ("CFQ7TTC0HD33", "WouldUpdate")])
+    );
+    let refused = results.iter().find(|r| r["Status"] == "Failed").expect("the refused result");
+    assert_eq!(refused["ExitCode"], 2, "{refused}");
+    assert!(refused["Error"].as_str().is_some_and(|e| e.starts_with("would be refused: ")), "{refused}");
+    assert!(results.iter().filter(|r| r["Status"] != "Failed").all(|r| r["ExitCode"].is_null()));
+    assert_eq!(category_of_exit_code(2).as_deref(), Some("InvalidArgument"));
+}
+
+#[test]
+fn a_conflict_during_apply_is_a_result_with_the_conflict_exit_code() {
+    // Invoke-CommercePolicyBaseline -PlanPath: a product changed since the plan was saved.
+    let sandbox = Sandbox::new();
+    let saved = sandbox.path("plan.json");
+    let baseline =
+        r#"{"policyId": "AllowSelfServicePurchase", "products": {"CFQ7TTC0HDB1": "OnlyTrialsWithoutPaymentMethod"}}"#;
+    sandbox
+        .run_with_stdin(&["plan", "--file", "-", "--out", saved.to_str().expect("UTF-8 path")], baseline)
+        .assert_ok();
+    sandbox
+        .run(&[
+            "product-policies",
+            "update",
+            "--policy-id",
+            "AllowSelfServicePurchase",
+            "--product-id",
+            "CFQ7TTC0HDB1",
+            "--value",
+            "Disabled",
+        ])
+        .assert_ok();
+    let run = sandbox.run(&["apply", "--plan", saved.to_str().expect("UTF-8 path"), "--output", "json"]);
+    run.assert_fails_with(6);
+    let results = run.json();
+    let conflict = results.as_array().and_then(|r| r.first()).expect("the conflicting result");
+    assert_eq!(conflict["Status"], "Conflict", "{conflict}");
+    assert_eq!(conflict["ExitCode"], 6, "{conflict}");
+    assert_eq!(category_of_exit_code(6).as_deref(), Some("ResourceBusy"));
+}
+
+#[test]
+fn quiet_reads_the_drift_exit_code_of_plan() {
+    // Test-CommercePolicyBaseline -Quiet: $false on exit 8, $true on exit 0, both with JSON.
+    let table = command_table();
+    let quiet = table.get("Test-CommercePolicyBaseline").and_then(|e| e.get("Parameters")).and_then(|p| p.get("Quiet"));
+    assert_eq!(quiet.and_then(|q| q.get("Flag")).and_then(Value::str), Some("--detailed-exitcode"));
+    let drift_code = psm1().assignment("$script:DriftExitCode").expect("$script:DriftExitCode");
+    assert_eq!(drift_code, Value::Other("8".to_string()));
+
+    let sandbox = Sandbox::new();
+    let plan = ["plan", "--file", "-", "--detailed-exitcode", "--output", "json"];
+    let drift = sandbox.run_with_stdin(&plan, DISABLE_ALL);
+    drift.assert_fails_with(8);
+    assert!(drift.json().as_array().is_some_and(|a| !a.is_empty()), "{drift:?}");
+
+    sandbox.run_with_stdin(&["apply", "--file", "-", "--output", "json"], DISABLE_ALL).assert_ok();
+    let matched = sandbox.run_with_stdin(&plan, DISABLE_ALL);
+    matched.assert_ok();
+    assert_eq!(matched.json(), Json::Array(Vec::new()));
+}
+
+#[test]
+fn verbose_logs_every_request_with_the_fields_that_verbose_shows() {
+    // ConvertTo-CommercePolicyVerboseMessage reads '<timestamp> <LEVEL> request name=value ...'.
+    let fields = invoker().assignment("$script:RequestLogFields").expect("$script:RequestLogFields").strings();
+    assert!(fields.contains(&"correlation_id".to_string()), "{fields:?}");
+    let run = Sandbox::new().run(&[
+        "product-policies",
+        "get",
+        "--policy-id",
+        "AllowSelfServicePurchase",
+        "--product-id",
+        "CFQ7TTC0H9MP",
+        "--output",
+        "json",
+        "--verbose",
+    ]);
+    run.assert_ok();
+    let requests: Vec<&str> = run.stderr.lines().filter(|l| l.split_whitespace().nth(2) == Some("request")).collect();
+    assert!(!requests.is_empty(), "no request line: {run:?}");
+    for line in requests {
+        let level = line.split_whitespace().nth(1).unwrap_or_default();
+        assert!(["TRACE", "DEBUG", "INFO", "WARN", "ERROR"].contains(&level), "{line}");
+        let found: BTreeMap<&str, &str> = line
+            .split_whitespace()
+            .filter_map(|word| word.split_once('='))
+            .map(|(name, value)| (name, value.trim_matches('"')))
+            .collect();
+        for field in &fields {
+            assert!(found.contains_key(field.as_str()), "{line} has no {field}=");
+        }
+        assert_eq!(found["status"], "200", "{line}");
+        assert_eq!(found["correlation_id"].len(), 36, "a UUID: {line}");
+    }
 }

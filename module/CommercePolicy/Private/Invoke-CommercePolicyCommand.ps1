@@ -9,6 +9,11 @@ $script:CommonParameterNames = @(
     'PipelineVariable', 'WhatIf', 'Confirm'
 )
 
+# The fields of the line the binary logs per request under --verbose
+# ('request method=GET path=/v1.0/... status=200 attempts=1 correlation_id="..."'), which -Verbose
+# shows as 'GET /v1.0/...: 200 after 1 attempt(s) (correlation id ...)'.
+$script:RequestLogFields = @('method', 'path', 'status', 'attempts', 'correlation_id')
+
 function Invoke-CommercePolicyCommand {
     <#
     .SYNOPSIS
@@ -18,11 +23,21 @@ function Invoke-CommercePolicyCommand {
     Looks the cmdlet up in $script:CommandTable, maps each parameter onto its flag (or
     environment variable, or standard input), adds the session's endpoint and token
     (Connect-MSCommerce), runs the binary, and then:
-    - writes each JSON object it printed, with the table's type name;
-    - writes each result whose Status is Failed as an error record (category from its ExitCode);
+    - writes each JSON object it printed, with the table's type name; or, for an entry whose
+      Output is 'Text', the text it printed, or writes that text to the file of an OutFile
+      parameter;
+    - writes each result that failed (it carries an ExitCode: Failed, Conflict, or a change that
+      --what-if knows would be refused) as an error record (category from its ExitCode), in place
+      of the object, or also as the object for an entry with KeepFailed;
     - on a failed exit with no JSON, writes one error record whose message is the binary's line;
-    - writes the binary's log lines and the correlation ids with Write-Verbose.
+    - writes the binary's log lines (one per request, with its correlation id) and the
+      correlation ids of the results with Write-Verbose.
     Errors are written through -Cmdlet, the public cmdlet, so that its -ErrorAction applies.
+    -ExitCode receives the binary's exit code, for cmdlets whose answer is the exit code.
+
+    -Preview runs the subcommand with its what-if flag and, instead of writing the objects, turns
+    each change it would make into a "What if:" line of the cmdlet; a change that the binary
+    knows the service would refuse is a failed result, so an error record instead.
     #>
     [CmdletBinding()]
     param(
@@ -41,11 +56,28 @@ function Invoke-CommercePolicyCommand {
 
         [Parameter()]
         [object]
-        $TargetObject
+        $TargetObject,
+
+        [Parameter()]
+        [ref]
+        $ExitCode,
+
+        [Parameter()]
+        [switch]
+        $Preview
     )
 
+    if ($Preview) {
+        # -WhatIf may come from $WhatIfPreference rather than the command line.
+        $asked = @{}
+        foreach ($key in $Parameters.Keys) {
+            $asked[$key] = $Parameters[$key]
+        }
+        $asked.WhatIf = $true
+        $Parameters = $asked
+    }
     $entry = $script:CommandTable[$CommandName]
-    $call = New-CommercePolicyCall -CommandName $CommandName -Parameters $Parameters
+    $call = New-CommercePolicyCall -Cmdlet $Cmdlet -CommandName $CommandName -Parameters $Parameters
     $binary = Find-CommercePolicyBinary -Cmdlet $Cmdlet
 
     Write-Verbose ('commerce-policy {0}' -f ($call.Arguments -join ' '))
@@ -57,6 +89,9 @@ function Invoke-CommercePolicyCommand {
         $Cmdlet.WriteError((New-CommercePolicyErrorRecord -Message $message -ExitCode 1 -TargetObject $TargetObject))
         return
     }
+    if ($null -ne $ExitCode) {
+        $ExitCode.Value = $run.ExitCode
+    }
 
     $messages = New-Object System.Collections.Generic.List[string]
     foreach ($line in ($run.StandardError -split '\r?\n')) {
@@ -67,13 +102,19 @@ function Invoke-CommercePolicyCommand {
             $messages.Add($line)
         }
         else {
-            Write-Verbose $line
+            Write-Verbose (ConvertTo-CommercePolicyVerboseMessage -Line $line)
         }
     }
 
     $items = $null
     $text = $run.StandardOutput.Trim()
-    if ($text.StartsWith('[') -or $text.StartsWith('{')) {
+    if ($entry.Output -eq 'Text') {
+        if ($run.ExitCode -eq 0) {
+            Write-CommercePolicyText -Cmdlet $Cmdlet -Text $run.StandardOutput -Path $call.OutFile
+            return
+        }
+    }
+    elseif ($text.StartsWith('[') -or $text.StartsWith('{')) {
         try {
             $items = ConvertFrom-Json -InputObject $text
         }
@@ -103,17 +144,10 @@ function Invoke-CommercePolicyCommand {
 
     foreach ($item in $items) {
         $properties = $item.PSObject.Properties
+        # Products carry ProductId; offer types (and other scopes) ScopeId.
+        $id = Get-CommercePolicyProperty -InputObject $item -Name 'ProductId', 'ScopeId'
         if ($null -ne $properties['CorrelationId'] -and $null -ne $item.CorrelationId) {
-            Write-Verbose ('{0}: {1} (correlation id {2})' -f $item.ProductId, $item.Status, $item.CorrelationId)
-        }
-        if ($null -ne $properties['Status'] -and $item.Status -eq 'Failed') {
-            $code = 1
-            if ($null -ne $item.ExitCode) {
-                $code = [int] $item.ExitCode
-            }
-            $message = '{0}: {1}' -f $item.ProductId, $item.Error
-            $Cmdlet.WriteError((New-CommercePolicyErrorRecord -Message $message -ExitCode $code -TargetObject $item.ProductId))
-            continue
+            Write-Verbose ('{0}: {1} (correlation id {2})' -f $id, $item.Status, $item.CorrelationId)
         }
 
         $typeName = $entry.TypeName
@@ -121,8 +155,160 @@ function Invoke-CommercePolicyCommand {
             $typeName = $entry.ScopeTypeName
         }
         $item.PSObject.TypeNames.Insert(0, $typeName)
+
+        # The binary gives every result that failed the exit code its failure calls for.
+        $code = Get-CommercePolicyProperty -InputObject $item -Name 'ExitCode'
+        if ($null -eq $code -and @('Failed', 'Conflict') -contains (Get-CommercePolicyProperty -InputObject $item -Name 'Status')) {
+            $code = 1
+        }
+        if ($null -ne $code) {
+            $message = '{0}: {1}' -f $id, $item.Error
+            $Cmdlet.WriteError((New-CommercePolicyErrorRecord -Message $message -ExitCode ([int] $code) -TargetObject $id))
+            if ($Preview -or -not $entry.KeepFailed) {
+                continue
+            }
+        }
+        if ($Preview) {
+            Write-CommercePolicyWhatIf -Cmdlet $Cmdlet -Change $item
+            continue
+        }
         $item
     }
+}
+
+function Write-CommercePolicyWhatIf {
+    <#
+    .SYNOPSIS
+    Turns one change that the binary would make into a "What if:" line of the cmdlet.
+
+    .DESCRIPTION
+    Product and offer type updates answer --what-if with PreviousValue, PolicyValue and Status;
+    apply --what-if answers with the plan's CurrentValue, WantedValue and Source.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)]
+        [System.Management.Automation.PSCmdlet]
+        $Cmdlet,
+
+        [Parameter(Mandatory = $true)]
+        [object]
+        $Change
+    )
+
+    $name = Get-CommercePolicyProperty -InputObject $Change -Name 'ProductName', 'ScopeValue'
+    $id = Get-CommercePolicyProperty -InputObject $Change -Name 'ProductId', 'ScopeId'
+    $from = Get-CommercePolicyProperty -InputObject $Change -Name 'PreviousValue', 'CurrentValue'
+    $to = Get-CommercePolicyProperty -InputObject $Change -Name 'PolicyValue', 'WantedValue'
+    $action = 'Set {0} from {1} to {2}' -f $Change.PolicyId, $from, $to
+    if ((Get-CommercePolicyProperty -InputObject $Change -Name 'Status') -eq 'Unchanged') {
+        $action = 'Leave {0} at {1} (unchanged)' -f $Change.PolicyId, $from
+    }
+    $source = Get-CommercePolicyProperty -InputObject $Change -Name 'Source'
+    if ($null -ne $source) {
+        $action = '{0} ({1} in the baseline)' -f $action, ([string] $source).ToLowerInvariant()
+    }
+    [void] $Cmdlet.ShouldProcess(('{0} ({1})' -f $name, $id), $action)
+}
+
+function Get-CommercePolicyProperty {
+    <#
+    .SYNOPSIS
+    The value of the first of these properties that an object has, or $null.
+    #>
+    [CmdletBinding()]
+    [OutputType([object])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [object]
+        $InputObject,
+
+        [Parameter(Mandatory = $true)]
+        [string[]]
+        $Name
+    )
+
+    foreach ($candidate in $Name) {
+        $property = $InputObject.PSObject.Properties[$candidate]
+        if ($null -ne $property) {
+            return $property.Value
+        }
+    }
+    $null
+}
+
+function Write-CommercePolicyText {
+    <#
+    .SYNOPSIS
+    Writes the binary's text output: to a file (UTF-8 without a byte order mark) when a path is
+    given, else to the pipeline without its final line break.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)]
+        [System.Management.Automation.PSCmdlet]
+        $Cmdlet,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyString()]
+        [string]
+        $Text,
+
+        [Parameter()]
+        [string]
+        $Path
+    )
+
+    if ([string]::IsNullOrEmpty($Path)) {
+        $Text.TrimEnd([char[]] @([char] 13, [char] 10))
+        return
+    }
+    try {
+        [System.IO.File]::WriteAllText($Path, $Text, (New-Object System.Text.UTF8Encoding -ArgumentList $false))
+    }
+    catch {
+        $message = 'Could not write {0}: {1}' -f $Path, $_.Exception.Message
+        $Cmdlet.WriteError((New-CommercePolicyErrorRecord -Message $message -ExitCode 1 -TargetObject $Path))
+    }
+}
+
+function ConvertTo-CommercePolicyVerboseMessage {
+    <#
+    .SYNOPSIS
+    A log line of the binary as a verbose message: a request line as
+    'GET /v1.0/...: 200 after 1 attempt(s) (correlation id ...)', any other line without its
+    timestamp and level.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Line
+    )
+
+    # The binary logs '<timestamp> <LEVEL> <message> <field>=<value> ...'.
+    $message = $Line.Trim()
+    if ($message -match '^\S+\s+(TRACE|DEBUG|INFO|WARN|ERROR)\s+(.*)$') {
+        $message = $Matches[2]
+    }
+    if (-not $message.StartsWith('request ')) {
+        return $message
+    }
+    $fields = @{}
+    foreach ($field in [regex]::Matches($message, '(\w+)=("[^"]*"|\S+)')) {
+        $fields[$field.Groups[1].Value] = $field.Groups[2].Value.Trim([char] 34)
+    }
+    foreach ($name in $script:RequestLogFields) {
+        if (-not $fields.ContainsKey($name)) {
+            return $message
+        }
+    }
+    $status = $fields['status']
+    if ($status -eq '0') {
+        $status = 'no answer'
+    }
+    '{0} {1}: {2} after {3} attempt(s) (correlation id {4})' -f $fields['method'], $fields['path'], $status, $fields['attempts'], $fields['correlation_id']
 }
 
 function New-CommercePolicyCall {
@@ -133,6 +319,10 @@ function New-CommercePolicyCall {
     [CmdletBinding()]
     [OutputType([hashtable])]
     param(
+        [Parameter(Mandatory = $true)]
+        [System.Management.Automation.PSCmdlet]
+        $Cmdlet,
+
         [Parameter(Mandatory = $true)]
         [string]
         $CommandName,
@@ -148,6 +338,7 @@ function New-CommercePolicyCall {
         Arguments   = New-Object System.Collections.Generic.List[string]
         Environment = @{}
         InputLines  = New-Object System.Collections.Generic.List[string]
+        OutFile     = $null
     }
     $positional = New-Object System.Collections.Generic.List[string]
     foreach ($part in $entry.Command) {
@@ -173,7 +364,14 @@ function New-CommercePolicyCall {
             if ($null -ne $mapping.Unmapped -or $null -eq $value) {
                 continue
             }
-            if ($null -ne $mapping.Env) {
+            if ($mapping.Path -or $null -ne $mapping.OutFile) {
+                # The binary runs in the process's working directory, not in PowerShell's location.
+                $value = @(foreach ($item in @($value)) { $Cmdlet.GetUnresolvedProviderPathFromPSPath([string] $item) })
+            }
+            if ($null -ne $mapping.OutFile) {
+                $call.OutFile = $value[0]
+            }
+            elseif ($null -ne $mapping.Env) {
                 if ([string] $value -ne '') {
                     $call.Environment[$mapping.Env] = [string] $value
                 }
