@@ -29,7 +29,7 @@ impl FromStr for ProductId {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let id = s.trim().to_ascii_uppercase();
         let valid = id.len() == Self::LEN && id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-        if valid { Ok(Self(id)) } else { Err(ModelError::ProductId(s.to_string())) }
+        if valid { Ok(Self(id)) } else { Err(ModelError::ProductId(s.escape_debug().to_string())) }
     }
 }
 
@@ -63,7 +63,11 @@ macro_rules! name_id {
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 let name = s.trim();
-                if is_name(name) { Ok(Self(name.to_string())) } else { Err(ModelError::$err(s.to_string())) }
+                if is_name(name) {
+                    Ok(Self(name.to_string()))
+                } else {
+                    Err(ModelError::$err(s.escape_debug().to_string()))
+                }
             }
         }
     };
@@ -121,6 +125,12 @@ mod tests {
         for bad in ["", "Allow/Self", "../etc", "a b"] {
             assert!(bad.parse::<PolicyId>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn errors_show_control_characters_escaped() {
+        let err = "\u{84}\n".parse::<PolicyId>().unwrap_err().to_string();
+        assert!(err.starts_with("'\\u{84}\\n' is not a policy id"), "{err}");
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl FromStr for PolicyValue {
         Self::ALL
             .into_iter()
             .find(|v| v.as_str().eq_ignore_ascii_case(wanted))
-            .ok_or_else(|| ModelError::PolicyValue(s.to_string()))
+            .ok_or_else(|| ModelError::PolicyValue(s.escape_debug().to_string()))
     }
 }
 

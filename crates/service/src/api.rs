@@ -30,7 +30,7 @@ const MAX_BODY_BYTES: usize = 16 * 1024;
         title = "commerce-policy v1.0 API",
         description = "Self-service purchase policies, wire-compatible with Microsoft's licensing service (licensing.m365.microsoft.com/v1.0)."
     ),
-    components(schemas(ErrorBody))
+    components(schemas(ErrorBody, Scope))
 )]
 struct ApiDoc;
 
@@ -110,6 +110,16 @@ fn parse_update(body: &Bytes) -> Result<PolicyUpdate, ApiError> {
     })
 }
 
+/// The scopes a policy's values can be listed in (documentation only: the handler matches
+/// them in any case).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+enum Scope {
+    #[schema(rename = "product")]
+    Product,
+    OfferType,
+}
+
 /// Lists the policies.
 #[utoipa::path(get, path = "/v1.0/policies", tag = "policies",
     responses((status = 200, body = Items<Policy>)))]
@@ -120,8 +130,8 @@ async fn list_policies(State(state): State<AppState>) -> Result<Json<Items<Polic
 
 /// Reads one policy.
 #[utoipa::path(get, path = "/v1.0/policies/{policyId}", tag = "policies",
-    params(("policyId" = String, Path, example = "AllowSelfServicePurchase")),
-    responses((status = 200, body = Policy), (status = 404, body = ErrorBody)))]
+    params(("policyId" = String, Path, example = "AllowSelfServicePurchase", pattern = "^[A-Za-z0-9]{1,64}$")),
+    responses((status = 200, body = Policy), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_policy(State(state): State<AppState>, Path(policy_id): Path<String>) -> Result<Response, ApiError> {
     let id: PolicyId = policy_id.parse()?;
     Ok(tagged(blocking(&state, move |s| s.policy(&id)).await?))
@@ -131,8 +141,8 @@ async fn get_policy(State(state): State<AppState>, Path(policy_id): Path<String>
 /// offer type (`scope=OfferType`).
 #[utoipa::path(get, path = "/v1.0/policies/{policyId}/products", tag = "policies",
     params(
-        ("policyId" = String, Path, example = "AllowSelfServicePurchase"),
-        ("scope" = Option<String>, Query, description = "`product` (default) or `OfferType`")
+        ("policyId" = String, Path, example = "AllowSelfServicePurchase", pattern = "^[A-Za-z0-9]{1,64}$"),
+        ("scope" = Option<Scope>, Query, description = "`product` (default) or `OfferType`; any case")
     ),
     responses((status = 200, body = Items<ScopedPolicy>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_scoped_policies(
@@ -156,7 +166,7 @@ async fn list_scoped_policies(
 
 /// Reads a policy's value for one product. Former product ids answer for the current one.
 #[utoipa::path(get, path = "/v1.0/policies/{policyId}/products/{productId}", tag = "products",
-    params(("policyId" = String, Path, example = "AllowSelfServicePurchase"), ("productId" = String, Path, example = "CFQ7TTC0H9MP")),
+    params(("policyId" = String, Path, example = "AllowSelfServicePurchase", pattern = "^[A-Za-z0-9]{1,64}$"), ("productId" = String, Path, example = "CFQ7TTC0H9MP", pattern = "^[A-Za-z0-9]{12}$")),
     responses((status = 200, body = ProductPolicy, headers(("ETag" = String))), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_product_policy(
     State(state): State<AppState>,
@@ -170,8 +180,8 @@ async fn get_product_policy(
 /// changed since it was read.
 #[utoipa::path(put, path = "/v1.0/policies/{policyId}/products/{productId}", tag = "products",
     params(
-        ("policyId" = String, Path, example = "AllowSelfServicePurchase"),
-        ("productId" = String, Path, example = "CFQ7TTC0H9MP"),
+        ("policyId" = String, Path, example = "AllowSelfServicePurchase", pattern = "^[A-Za-z0-9]{1,64}$"),
+        ("productId" = String, Path, example = "CFQ7TTC0H9MP", pattern = "^[A-Za-z0-9]{12}$"),
         ("If-Match" = Option<String>, Header, description = "the ETag last read")
     ),
     request_body = PolicyUpdate,
@@ -192,7 +202,7 @@ async fn put_product_policy(
 
 /// Reads a policy's value for one offer type.
 #[utoipa::path(get, path = "/v1.0/policies/{policyId}/offerTypes/{offerType}", tag = "offer types",
-    params(("policyId" = String, Path, example = "AllowSelfServicePurchase"), ("offerType" = String, Path, example = "SaaS")),
+    params(("policyId" = String, Path, example = "AllowSelfServicePurchase", pattern = "^[A-Za-z0-9]{1,64}$"), ("offerType" = String, Path, example = "SaaS", pattern = "^[A-Za-z0-9]{1,64}$")),
     responses((status = 200, body = ScopePolicy, headers(("ETag" = String))), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_offer_type_policy(
     State(state): State<AppState>,
@@ -205,8 +215,8 @@ async fn get_offer_type_policy(
 /// Sets a policy's value for one offer type (`Enabled` or `Disabled`).
 #[utoipa::path(put, path = "/v1.0/policies/{policyId}/offerTypes/{offerType}", tag = "offer types",
     params(
-        ("policyId" = String, Path, example = "AllowSelfServicePurchase"),
-        ("offerType" = String, Path, example = "SaaS"),
+        ("policyId" = String, Path, example = "AllowSelfServicePurchase", pattern = "^[A-Za-z0-9]{1,64}$"),
+        ("offerType" = String, Path, example = "SaaS", pattern = "^[A-Za-z0-9]{1,64}$"),
         ("If-Match" = Option<String>, Header, description = "the ETag last read")
     ),
     request_body = PolicyUpdate,
@@ -228,7 +238,7 @@ async fn put_offer_type_policy(
 
 /// The audit log, newest change first.
 #[utoipa::path(get, path = "/v1.0/audit", tag = "audit",
-    params(("limit" = Option<u32>, Query, description = "how many entries, 1 to 1000 (default 100)")),
+    params(("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "how many entries (default 100)")),
     responses((status = 200, body = Items<AuditEntry>), (status = 400, body = ErrorBody)))]
 async fn list_audit(
     State(state): State<AppState>,
