@@ -25,8 +25,6 @@ foreach ($privateScript in (Get-ChildItem -Path (Join-Path $PSScriptRoot 'Privat
 #   Path        the value is a file path: resolved against PowerShell's current location before
 #               it reaches the binary, whose working directory is the process's, not that location
 #   Unmapped    accepted for MSCommerce compatibility, given to nothing yet (the reason)
-#   OutFile     the binary's output is written to this file (UTF-8, no byte order mark) instead of
-#               returned, for a subcommand that has no flag to write a file (the reason)
 # An entry's Output is 'Objects' (the default: JSON converted to objects of TypeName, or of
 # ScopeTypeName when they carry Scope properties) or 'Text' (the binary's output as it is). A result
 # that failed (it has an ExitCode) is written as an error record in place of the object; with
@@ -131,7 +129,7 @@ $script:CommandTable = @{
         Parameters = @{
             PolicyId = @{ Flag = '--policy-id' }
             Default  = @{ Flag = '--default' }
-            Path     = @{ OutFile = 'export prints the baseline on stdout and has no flag to write a file' }
+            Path     = @{ Flag = '--out'; Path = $true }
         }
     }
 }

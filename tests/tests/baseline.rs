@@ -253,3 +253,27 @@ fn plan_and_apply_work_on_the_embedded_default() {
     run.assert_ok();
     assert!(run.stdout.contains("No changes"), "{}", run.stdout);
 }
+
+#[test]
+fn export_writes_a_file_that_plan_reads_even_re_encoded_as_utf16() {
+    let sb = Sandbox::new();
+    let svc = sb.serve(&sb.path("store.db"), &[]);
+    let file = sb.path("exported.json");
+    let run = sb.run(&["--endpoint", &svc.url, "export", "--default", "Enabled", "--out", file.to_str().unwrap()]);
+    assert!(run.assert_ok().stdout.is_empty());
+    plan(&sb, &svc.url, file.to_str().unwrap(), &["--detailed-exitcode"]).assert_ok();
+    // What Windows PowerShell 5.1's `>` writes: UTF-16 LE with a byte order mark.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let wide = sb.path("wide.json");
+    std::fs::write(&wide, utf16).unwrap();
+    plan(&sb, &svc.url, wide.to_str().unwrap(), &["--detailed-exitcode"]).assert_ok();
+}
+
+#[test]
+fn plan_needs_a_file_and_apply_a_file_or_a_plan() {
+    let sb = Sandbox::new();
+    sb.run(&["plan"]).assert_fails_with(2);
+    sb.run(&["apply"]).assert_fails_with(2);
+    sb.run(&["apply", "--plan", "p.json", "--allow-unknown-products"]).assert_fails_with(2);
+}

@@ -501,10 +501,6 @@ const COMMON_PARAMETERS: &[&str] = &[
 const UNMAPPED_ALLOWED: &[(&str, &str)] =
     &[("Connect-MSCommerce", "ClientId"), ("Connect-MSCommerce", "RedirectUri"), ("Connect-MSCommerce", "Resource")];
 
-/// Cmdlet parameters naming a file that the module writes the binary's output to, because the
-/// subcommand has no `--out` to write it itself (once it has, the mapping test says so).
-const OUT_FILE_ALLOWED: &[(&str, &str)] = &[("Export-CommercePolicyBaseline", "Path")];
-
 fn invoker() -> Script {
     Script::load(&module_dir().join("Private").join("Invoke-CommercePolicyCommand.ps1"))
 }
@@ -677,21 +673,6 @@ fn every_cmdlet_parameter_maps_onto_a_flag_the_binary_accepts() {
                 if !UNMAPPED_ALLOWED.contains(&(function.name.as_str(), param.as_str())) {
                     problems.push(format!(
                         "{at}: maps to nothing ({reason:?}), and is not one of the allowed compatibility parameters"
-                    ));
-                }
-                continue;
-            }
-            if let Some(reason) = mapping.get("OutFile") {
-                if !OUT_FILE_ALLOWED.contains(&(function.name.as_str(), param.as_str())) {
-                    problems
-                        .push(format!("{at}: the module writes a file ({reason:?}), which is not an allowed OutFile"));
-                }
-                if entry.get("Output").and_then(Value::str) != Some("Text") {
-                    problems.push(format!("{at}: OutFile needs the entry's Output = 'Text'"));
-                }
-                if binary_arg(node, "--out").is_some() {
-                    problems.push(format!(
-                        "{at}: the binary now writes the file itself: map -{param} onto --out (Flag = '--out'; Path = $true)"
                     ));
                 }
                 continue;

@@ -193,20 +193,15 @@ fn parse_bool(s: &str) -> Result<bool, String> {
 }
 
 #[derive(Debug, Args)]
-pub struct BaselineArgs {
-    /// The baseline file (JSON; schema in docs/baseline.schema.json).
+pub struct PlanArgs {
+    /// The baseline file (JSON, UTF-8 or UTF-16 with a byte order mark; schema in
+    /// docs/baseline.schema.json); `-` reads it from stdin.
     #[arg(long, short = 'f', value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    pub file: PathBuf,
     /// Accept pinned product ids the service does not list (they are skipped), instead of
     /// failing on what may be a typo.
     #[arg(long)]
     pub allow_unknown_products: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct PlanArgs {
-    #[command(flatten)]
-    pub baseline: BaselineArgs,
     /// Exit 8 when the service differs from the baseline (0 when it matches).
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -217,8 +212,12 @@ pub struct PlanArgs {
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    #[command(flatten)]
-    pub baseline: BaselineArgs,
+    /// The baseline file, as for `plan`.
+    #[arg(long, short = 'f', value_name = "FILE", required_unless_present = "plan")]
+    pub file: Option<PathBuf>,
+    /// Accept pinned product ids the service does not list, as for `plan`.
+    #[arg(long, conflicts_with = "plan")]
+    pub allow_unknown_products: bool,
     /// Carry out a plan saved by `plan --out` instead of planning anew; a product changed
     /// since the plan was made is reported as a conflict, not overwritten.
     #[arg(long, value_name = "FILE", conflicts_with = "file")]
@@ -239,6 +238,9 @@ pub struct ExportArgs {
     /// Fold every product with this value into `default` instead of pinning it.
     #[arg(long)]
     pub default: Option<PolicyValue>,
+    /// Write the baseline to this file (UTF-8) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -24,8 +24,7 @@ function Invoke-CommercePolicyCommand {
     environment variable, or standard input), adds the session's endpoint and token
     (Connect-MSCommerce), runs the binary, and then:
     - writes each JSON object it printed, with the table's type name; or, for an entry whose
-      Output is 'Text', the text it printed, or writes that text to the file of an OutFile
-      parameter;
+      Output is 'Text', the text it printed (nothing when it wrote a file instead);
     - writes each result that failed (it carries an ExitCode: Failed, Conflict, or a change that
       --what-if knows would be refused) as an error record (category from its ExitCode), in place
       of the object, or also as the object for an entry with KeepFailed;
@@ -110,7 +109,7 @@ function Invoke-CommercePolicyCommand {
     $text = $run.StandardOutput.Trim()
     if ($entry.Output -eq 'Text') {
         if ($run.ExitCode -eq 0) {
-            Write-CommercePolicyText -Cmdlet $Cmdlet -Text $run.StandardOutput -Path $call.OutFile
+            Write-CommercePolicyText -Text $run.StandardOutput
             return
         }
     }
@@ -240,35 +239,20 @@ function Get-CommercePolicyProperty {
 function Write-CommercePolicyText {
     <#
     .SYNOPSIS
-    Writes the binary's text output: to a file (UTF-8 without a byte order mark) when a path is
-    given, else to the pipeline without its final line break.
+    Writes the binary's text output to the pipeline without its final line break; nothing when
+    it printed nothing (it wrote a file instead).
     #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory = $true)]
-        [System.Management.Automation.PSCmdlet]
-        $Cmdlet,
-
-        [Parameter(Mandatory = $true)]
         [AllowEmptyString()]
         [string]
-        $Text,
-
-        [Parameter()]
-        [string]
-        $Path
+        $Text
     )
 
-    if ([string]::IsNullOrEmpty($Path)) {
-        $Text.TrimEnd([char[]] @([char] 13, [char] 10))
-        return
-    }
-    try {
-        [System.IO.File]::WriteAllText($Path, $Text, (New-Object System.Text.UTF8Encoding -ArgumentList $false))
-    }
-    catch {
-        $message = 'Could not write {0}: {1}' -f $Path, $_.Exception.Message
-        $Cmdlet.WriteError((New-CommercePolicyErrorRecord -Message $message -ExitCode 1 -TargetObject $Path))
+    $trimmed = $Text.TrimEnd([char[]] @([char] 13, [char] 10))
+    if ($trimmed -ne '') {
+        $trimmed
     }
 }
 
@@ -338,7 +322,6 @@ function New-CommercePolicyCall {
         Arguments   = New-Object System.Collections.Generic.List[string]
         Environment = @{}
         InputLines  = New-Object System.Collections.Generic.List[string]
-        OutFile     = $null
     }
     $positional = New-Object System.Collections.Generic.List[string]
     foreach ($part in $entry.Command) {
@@ -364,14 +347,11 @@ function New-CommercePolicyCall {
             if ($null -ne $mapping.Unmapped -or $null -eq $value) {
                 continue
             }
-            if ($mapping.Path -or $null -ne $mapping.OutFile) {
+            if ($mapping.Path) {
                 # The binary runs in the process's working directory, not in PowerShell's location.
                 $value = @(foreach ($item in @($value)) { $Cmdlet.GetUnresolvedProviderPathFromPSPath([string] $item) })
             }
-            if ($null -ne $mapping.OutFile) {
-                $call.OutFile = $value[0]
-            }
-            elseif ($null -ne $mapping.Env) {
+            if ($null -ne $mapping.Env) {
                 if ([string] $value -ne '') {
                     $call.Environment[$mapping.Env] = [string] $value
                 }

@@ -3,7 +3,7 @@
 //! (the service's state as a baseline).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use commerce_client::{Client, ClientError, ErrorKind};
 use commerce_model::baseline::{Baseline, PolicyBaseline, ProductCheck, locate};
@@ -11,7 +11,7 @@ use commerce_model::{PolicyId, PolicyValue, ProductId};
 use serde::{Deserialize, Serialize};
 
 use crate::batch;
-use crate::cli::{ApplyArgs, BaselineArgs, ExportArgs, Format, PlanArgs};
+use crate::cli::{ApplyArgs, ExportArgs, Format, PlanArgs};
 use crate::error::{CliError, kind_exit_code};
 use crate::junit;
 use crate::output::Printer;
@@ -30,7 +30,7 @@ struct SavedPlan {
 const PLAN_VERSION: u32 = 1;
 
 pub async fn plan(client: &Client, printer: &Printer, args: PlanArgs) -> Result<(), CliError> {
-    let checks = checks_for(client, &args.baseline).await?;
+    let checks = checks_for(client, &args.file, args.allow_unknown_products).await?;
     if let Some(out) = &args.out {
         let changes = checks.iter().filter(|c| c.drifted()).cloned().collect();
         save_plan(out, &SavedPlan { version: PLAN_VERSION, endpoint: printer.endpoint.clone(), changes })?;
@@ -44,9 +44,16 @@ pub async fn plan(client: &Client, printer: &Printer, args: PlanArgs) -> Result<
 }
 
 pub async fn apply(client: &Client, printer: &Printer, args: ApplyArgs) -> Result<(), CliError> {
-    let changes = match &args.plan {
-        Some(path) => load_plan(path, &printer.endpoint)?,
-        None => checks_for(client, &args.baseline).await?.into_iter().filter(ProductCheck::drifted).collect(),
+    let changes = match (&args.plan, &args.file) {
+        (Some(path), _) => load_plan(path, &printer.endpoint)?,
+        (None, Some(file)) => checks_for(client, file, args.allow_unknown_products)
+            .await?
+            .into_iter()
+            .filter(ProductCheck::drifted)
+            .collect(),
+        (None, None) => {
+            return Err(CliError::Usage("give the baseline file with -f FILE, or a saved plan with --plan".into()));
+        }
     };
     if args.what_if {
         return print_checks(printer, &changes);
@@ -74,12 +81,14 @@ pub async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
         policies.push(PolicyBaseline { schema: None, policy_id, default: args.default, products: products.collect() });
     }
     let text = Baseline { policies }.to_json();
-    Printer { format: Format::Json, endpoint: String::new() }.write(&text)
+    match &args.out {
+        Some(path) => write_file(path, &text),
+        None => Printer { format: Format::Json, endpoint: String::new() }.write(&text),
+    }
 }
 
 /// Reads the baseline and the service, and checks every product the baseline covers.
-async fn checks_for(client: &Client, args: &BaselineArgs) -> Result<Vec<ProductCheck>, CliError> {
-    let path = args.file.as_deref().ok_or_else(|| CliError::Usage("give the baseline file with -f FILE".into()))?;
+async fn checks_for(client: &Client, path: &Path, allow_unknown: bool) -> Result<Vec<ProductCheck>, CliError> {
     let text = read_text(path)?;
     let at = |e: String| CliError::Usage(format!("{}: {e}", path.display()));
     let baseline = Baseline::parse(&text).map_err(|e| at(e.to_string()))?;
@@ -93,7 +102,7 @@ async fn checks_for(client: &Client, args: &BaselineArgs) -> Result<Vec<ProductC
             .filter(|(_, found)| found.is_none())
             .map(|(id, _)| format!("{id}{}", locate(&text, id.as_str())))
             .collect();
-        if !unknown.is_empty() && !args.allow_unknown_products {
+        if !unknown.is_empty() && !allow_unknown {
             return Err(at(format!(
                 "the service does not list product {} — check for a typo, or pass --allow-unknown-products",
                 unknown.join(", ")
@@ -236,19 +245,51 @@ fn print_records(printer: &Printer, records: &[ChangeRecord]) -> Result<(), CliE
     printer.write(&junit::report("commerce-policy apply", &cases))
 }
 
+/// Reads a text file (or stdin for `-`): UTF-8, with or without a byte order mark, or UTF-16
+/// with one — what Windows PowerShell 5.1's `>` and `Out-File` write.
 fn read_text(path: &Path) -> Result<String, CliError> {
-    if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .map_err(|e| CliError::Usage(format!("could not read the baseline from stdin: {e}")))?;
-        return Ok(text);
-    }
-    std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("could not read {}: {e}", path.display())))
+    let mut bytes = Vec::new();
+    let read = if path == Path::new("-") {
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map(drop)
+    } else {
+        std::fs::read(path).map(|b| bytes = b)
+    };
+    read.map_err(|e| CliError::Usage(format!("could not read {}: {e}", path.display())))?;
+    decode_text(&bytes)
+        .ok_or_else(|| CliError::Usage(format!("{}: not UTF-8 or UTF-16 text: save it as UTF-8", path.display())))
 }
 
-fn save_plan(path: &PathBuf, plan: &SavedPlan) -> Result<(), CliError> {
+fn decode_text(bytes: &[u8]) -> Option<String> {
+    let utf16 = |rest: &[u8], unit: fn([u8; 2]) -> u16| -> Option<String> {
+        if !rest.len().is_multiple_of(2) {
+            return None;
+        }
+        let units = rest.chunks_exact(2).map(|c| unit([c[0], c[1]]));
+        char::decode_utf16(units).collect::<Result<String, _>>().ok()
+    };
+    match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8(rest.to_vec()).ok(),
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        _ => String::from_utf8(bytes.to_vec()).ok(),
+    }
+}
+
+/// Writes a file whole or not at all: a failed write leaves what was there before.
+fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
+    let fail = |e: std::io::Error| CliError::Other(format!("could not write {}: {e}", path.display()));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let staging = path.with_file_name(format!(".{name}.partial"));
+    std::fs::write(&staging, text).map_err(fail)?;
+    std::fs::rename(&staging, path).map_err(|e| {
+        let _ = std::fs::remove_file(&staging);
+        fail(e)
+    })
+}
+
+fn save_plan(path: &Path, plan: &SavedPlan) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(plan).map_err(|e| CliError::Other(e.to_string()))?;
-    std::fs::write(path, text + "\n").map_err(|e| CliError::Other(format!("could not write {}: {e}", path.display())))
+    write_file(path, &(text + "\n"))
 }
 
 fn load_plan(path: &Path, endpoint: &str) -> Result<Vec<ProductCheck>, CliError> {
@@ -266,4 +307,23 @@ fn load_plan(path: &Path, endpoint: &str) -> Result<Vec<ProductCheck>, CliError>
         )));
     }
     Ok(plan.changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_text;
+
+    #[test]
+    fn reads_utf8_with_or_without_bom_and_utf16_with_bom() {
+        let text = "{\"policyId\": \"AllowSelfServicePurchase\"} é";
+        let mut bom8 = vec![0xEF, 0xBB, 0xBF];
+        bom8.extend_from_slice(text.as_bytes());
+        let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain(text.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        for bytes in [text.as_bytes().to_vec(), bom8, le, be] {
+            assert_eq!(decode_text(&bytes).as_deref(), Some(text));
+        }
+        assert_eq!(decode_text(&[0xFF, 0xFE, 0x41]), None, "odd UTF-16");
+        assert_eq!(decode_text(&[0xC3, 0x28]), None, "bad UTF-8");
+    }
 }

@@ -27,6 +27,7 @@ fn describe(command: &clap::Command, parents: &[&str]) -> Value {
         .get_arguments()
         .filter(|a| !a.is_hide_set())
         .map(|a| {
+            let conflicts: Vec<&str> = command.get_arg_conflicts_with(a).iter().map(|c| c.get_id().as_str()).collect();
             let values: Vec<String> = a.get_possible_values().iter().map(|v| v.get_name().to_string()).collect();
             json!({
                 "id": a.get_id().as_str(),
@@ -37,6 +38,7 @@ fn describe(command: &clap::Command, parents: &[&str]) -> Value {
                 "global": a.is_global_set(),
                 "env": a.get_env().and_then(|e| e.to_str()),
                 "possibleValues": values,
+                "conflictsWith": conflicts,
             })
         })
         .collect();
