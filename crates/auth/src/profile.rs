@@ -1,0 +1,180 @@
+//! The saved connection: which tenant, cloud, client and flow `connect` chose. It holds no
+//! secret, so it can live in a plain file; the tokens live in the [`crate::Vault`].
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{AuthError, Cloud};
+
+/// How tokens are obtained.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "flow", rename_all = "camelCase")]
+pub enum Flow {
+    /// A person signs in on another device (RFC 8628); refreshed with the refresh token.
+    DeviceCode,
+    /// An application with a client secret (kept in the credential store, or given again
+    /// through `COMMERCE_POLICY_CLIENT_SECRET` on every command).
+    ClientSecret,
+    /// An application with a certificate: a signed client assertion.
+    Certificate { path: PathBuf },
+    /// Workload identity federation: another issuer's token, exchanged for an Entra token.
+    FederatedToken { source: FederatedSource },
+    /// The Azure managed identity of the machine (IMDS) or of the App Service / Function.
+    ManagedIdentity,
+    /// A token obtained elsewhere, used until it expires.
+    AccessToken,
+}
+
+/// Where a federated token is read from, afresh for every token request (they rotate).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FederatedSource {
+    File(PathBuf),
+    Env(String),
+}
+
+impl Flow {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Flow::DeviceCode => "device code",
+            Flow::ClientSecret => "client secret",
+            Flow::Certificate { .. } => "certificate",
+            Flow::FederatedToken { .. } => "federated token",
+            Flow::ManagedIdentity => "managed identity",
+            Flow::AccessToken => "access token",
+        }
+    }
+
+    /// Whether a token can be had again without a person.
+    pub fn is_unattended(&self) -> bool {
+        !matches!(self, Flow::DeviceCode | Flow::AccessToken)
+    }
+}
+
+/// A connection to one tenant's licensing service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    pub cloud: Cloud,
+    /// The tenant (a GUID or a domain); `organizations` when not given.
+    pub tenant_id: String,
+    /// The application (client) id; for a user-assigned managed identity, its client id.
+    pub client_id: String,
+    #[serde(flatten)]
+    pub flow: Flow,
+    /// The sign-in host (the cloud's unless overridden).
+    pub authority: String,
+    /// The resource tokens are for.
+    pub resource: String,
+    /// The licensing service URL requests go to.
+    pub endpoint: String,
+}
+
+const FILE_NAME: &str = "connection.json";
+
+impl Profile {
+    /// The name of this connection in the credential store.
+    pub fn account(&self) -> String {
+        format!("{}|{}|{}", self.tenant_id, self.client_id, self.endpoint)
+    }
+
+    /// A person's name for where requests go: `tenant contoso.com (worldwide) https://…`.
+    pub fn describe(&self) -> String {
+        format!("tenant {} ({}) {}", self.tenant_id, self.cloud, self.endpoint)
+    }
+
+    /// The saved connection in `dir`, if there is one.
+    pub fn load(dir: &Path) -> Result<Option<Self>, AuthError> {
+        let path = dir.join(FILE_NAME);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(AuthError::Config(format!("could not read {}: {e}", path.display()))),
+        };
+        serde_json::from_str(&text).map(Some).map_err(|e| {
+            AuthError::Config(format!(
+                "{} is not a saved connection ({e}): run `commerce-policy connect` again",
+                path.display()
+            ))
+        })
+    }
+
+    /// Saves the connection in `dir`, replacing the file atomically.
+    pub fn save(&self, dir: &Path) -> Result<(), AuthError> {
+        let failed =
+            |e: std::io::Error| AuthError::Config(format!("could not save the connection in {}: {e}", dir.display()));
+        std::fs::create_dir_all(dir).map_err(failed)?;
+        let text = serde_json::to_string_pretty(self).map_err(|e| AuthError::Config(e.to_string()))?;
+        let temp = dir.join(format!(".{FILE_NAME}.{}", std::process::id()));
+        std::fs::write(&temp, text + "\n").map_err(failed)?;
+        std::fs::rename(&temp, dir.join(FILE_NAME)).map_err(failed)
+    }
+
+    /// Forgets the saved connection; `false` if there was none.
+    pub fn remove(dir: &Path) -> Result<bool, AuthError> {
+        match std::fs::remove_file(dir.join(FILE_NAME)) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(AuthError::Config(format!("could not remove the saved connection: {e}"))),
+        }
+    }
+
+    /// The token endpoint of this tenant.
+    pub fn token_url(&self) -> String {
+        format!("{}/{}/oauth2/v2.0/token", self.authority.trim_end_matches('/'), self.tenant_id)
+    }
+
+    /// The device authorization endpoint of this tenant.
+    pub fn device_code_url(&self) -> String {
+        format!("{}/{}/oauth2/v2.0/devicecode", self.authority.trim_end_matches('/'), self.tenant_id)
+    }
+
+    /// The scope that asks for the resource with the permissions granted to the client.
+    pub fn scope(&self) -> String {
+        format!("{}/.default", self.resource.trim_end_matches('/'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(flow: Flow) -> Profile {
+        Profile {
+            cloud: Cloud::Worldwide,
+            tenant_id: "contoso.onmicrosoft.com".into(),
+            client_id: "c1".into(),
+            flow,
+            authority: "https://login.microsoftonline.com/".into(),
+            resource: crate::LICENSING_RESOURCE.into(),
+            endpoint: "https://licensing.m365.microsoft.com".into(),
+        }
+    }
+
+    #[test]
+    fn saves_loads_and_removes() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Profile::load(dir.path()).unwrap(), None);
+        let p = profile(Flow::FederatedToken { source: FederatedSource::Env("TOKEN".into()) });
+        p.save(dir.path()).unwrap();
+        assert_eq!(Profile::load(dir.path()).unwrap(), Some(p.clone()));
+        assert!(Profile::remove(dir.path()).unwrap());
+        assert!(!Profile::remove(dir.path()).unwrap());
+    }
+
+    #[test]
+    fn urls_are_entra_shaped() {
+        let p = profile(Flow::DeviceCode);
+        assert_eq!(p.token_url(), "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token");
+        assert_eq!(p.scope(), "aeb86249-8ea3-49e2-900b-54cc8e308f85/.default");
+    }
+
+    #[test]
+    fn a_damaged_file_is_one_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), "{").unwrap();
+        let e = Profile::load(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("connect") && !e.contains('\n'), "{e}");
+    }
+}

@@ -1,0 +1,165 @@
+//! A connection in use: gets a token the cheapest way that works — the kept one, a refresh,
+//! or an unattended flow run again — and keeps what it got in the credential store.
+
+use crate::certificate::Certificate;
+use crate::oauth::{self, DeviceCodePrompt};
+use crate::vault::Kept;
+use crate::{AuthError, FederatedSource, Flow, Profile, Secret, Token, Vault, managed_identity};
+
+/// Secrets handed in for this run (from the environment, stdin or a prompt), which win over
+/// the kept ones.
+#[derive(Debug, Clone, Default)]
+pub struct Given {
+    pub client_secret: Option<Secret>,
+    pub certificate_password: Option<Secret>,
+    pub access_token: Option<Secret>,
+}
+
+impl Given {
+    fn or_kept(&self, kept: &Kept) -> Given {
+        Given {
+            client_secret: self.client_secret.clone().or_else(|| kept.client_secret.clone()),
+            certificate_password: self.certificate_password.clone().or_else(|| kept.certificate_password.clone()),
+            access_token: self.access_token.clone(),
+        }
+    }
+}
+
+pub struct Session {
+    pub profile: Profile,
+    vault: Vault,
+    http: reqwest::Client,
+}
+
+impl Session {
+    pub fn open(profile: Profile) -> Result<Self, AuthError> {
+        let vault = Vault::open(&profile.account());
+        Ok(Self { profile, vault, http: oauth::http_client()? })
+    }
+
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    /// Signs in now, whatever is kept (`connect`), and keeps the token and the secrets given.
+    pub async fn sign_in(&self, given: &Given, show: &dyn Fn(&DeviceCodePrompt)) -> Result<Token, AuthError> {
+        let token = self.acquire(given, Some(show)).await?;
+        let kept = Kept {
+            token: Some(token.clone()),
+            client_secret: given.client_secret.clone().filter(|_| self.profile.flow == Flow::ClientSecret),
+            certificate_password: given.certificate_password.clone(),
+        };
+        self.vault.save(&kept)?;
+        Ok(token)
+    }
+
+    /// A token good for this command.
+    pub async fn token(&self, given: &Given) -> Result<Token, AuthError> {
+        let mut kept = self.vault.load();
+        if let Some(token) = kept.token.as_ref().filter(|t| t.is_fresh()) {
+            return Ok(token.clone());
+        }
+        let refreshed = match kept.token.as_ref().and_then(|t| t.refresh_token.clone()) {
+            Some(refresh_token) => match oauth::refresh(&self.http, &self.profile, &refresh_token).await {
+                Ok(token) => Some(token),
+                Err(AuthError::NotSignedIn(why)) if !self.profile.flow.is_unattended() => {
+                    return Err(self.expired(&why));
+                }
+                Err(AuthError::NotSignedIn(_)) => None,
+                Err(e) => return Err(e),
+            },
+            None => None,
+        };
+        let token = match refreshed {
+            Some(token) => token,
+            None if self.profile.flow.is_unattended() => self.acquire(&given.or_kept(&kept), None).await?,
+            None if kept.token.is_some() => return Err(self.expired("the token has expired")),
+            None => return Err(self.not_kept()),
+        };
+        kept.token = Some(token.clone());
+        self.vault.save(&kept)?;
+        Ok(token)
+    }
+
+    /// Forgets the kept token and secrets; `false` if nothing was kept.
+    pub fn sign_out(&self) -> Result<bool, AuthError> {
+        self.vault.remove()
+    }
+
+    async fn acquire(&self, given: &Given, show: Option<&dyn Fn(&DeviceCodePrompt)>) -> Result<Token, AuthError> {
+        let p = &self.profile;
+        match &p.flow {
+            Flow::DeviceCode => match show {
+                Some(show) => oauth::device_code(&self.http, p, show).await,
+                None => Err(self.not_kept()),
+            },
+            Flow::ClientSecret => {
+                let secret = given.client_secret.as_ref().ok_or_else(|| {
+                    AuthError::NotSignedIn(format!(
+                        "no client secret for application {}: set COMMERCE_POLICY_CLIENT_SECRET{}",
+                        p.client_id,
+                        self.store_hint()
+                    ))
+                })?;
+                oauth::client_credentials(&self.http, p, Some(secret), None).await
+            }
+            Flow::Certificate { path } => {
+                let assertion = Certificate::load(path, given.certificate_password.as_ref())?
+                    .assertion(&p.client_id, &p.token_url())?;
+                oauth::client_credentials(&self.http, p, None, Some(&assertion)).await
+            }
+            Flow::FederatedToken { source } => {
+                let assertion = federated_token(source)?;
+                oauth::client_credentials(&self.http, p, None, Some(&assertion)).await
+            }
+            Flow::ManagedIdentity => {
+                let client_id = Some(p.client_id.as_str()).filter(|id| !id.is_empty());
+                managed_identity::token(&p.resource, client_id).await
+            }
+            Flow::AccessToken => {
+                given.access_token.clone().map(Token::from_access_token).ok_or_else(|| self.not_kept())
+            }
+        }
+    }
+
+    fn store_hint(&self) -> String {
+        match self.vault.unavailable() {
+            Some(why) => format!(" (no credential store keeps it here: {why})"),
+            None => String::new(),
+        }
+    }
+
+    fn expired(&self, why: &str) -> AuthError {
+        AuthError::NotSignedIn(format!(
+            "the sign-in to {} has expired ({why}): run `commerce-policy connect` again",
+            self.profile.describe()
+        ))
+    }
+
+    fn not_kept(&self) -> AuthError {
+        let why = match self.vault.unavailable() {
+            Some(why) => format!("no credential store could keep the {} sign-in ({why})", self.profile.flow.name()),
+            None => format!("no {} sign-in is kept", self.profile.flow.name()),
+        };
+        AuthError::NotSignedIn(format!(
+            "not signed in to {}: {why}: run `commerce-policy connect`, or pass a token in COMMERCE_POLICY_ACCESS_TOKEN",
+            self.profile.describe()
+        ))
+    }
+}
+
+/// The federated token, read afresh: Kubernetes and CI runners rotate the file.
+fn federated_token(source: &FederatedSource) -> Result<Secret, AuthError> {
+    let token = match source {
+        FederatedSource::File(path) => std::fs::read_to_string(path).map_err(|e| {
+            AuthError::Config(format!("--federated-token-file {}: could not read it: {e}", path.display()))
+        })?,
+        FederatedSource::Env(name) => std::env::var(name)
+            .map_err(|_| AuthError::Config(format!("--federated-token-env {name}: the variable is not set")))?,
+    };
+    let token = Secret::new(token.trim());
+    if token.is_empty() {
+        return Err(AuthError::Config("the federated token is empty".into()));
+    }
+    Ok(token)
+}

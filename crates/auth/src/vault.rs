@@ -1,0 +1,131 @@
+//! The OS credential store (keyring): Keychain on macOS, Credential Manager on Windows, the
+//! kernel key retention service on Linux. Where none is usable (a headless runner without a
+//! session keyring) the vault says so and the caller keeps tokens in memory for one command.
+
+use std::sync::OnceLock;
+
+use keyring_core::{Entry, Error};
+use serde::{Deserialize, Serialize};
+
+use crate::{AuthError, Secret, Token};
+
+/// What is kept for one connection.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Kept {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<Token>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_password: Option<Secret>,
+}
+
+/// One connection's entry in the credential store, or why there is none.
+pub struct Vault {
+    entry: Result<Entry, String>,
+}
+
+/// The service name entries are filed under; tests set their own.
+fn service() -> String {
+    std::env::var("COMMERCE_POLICY_KEYRING_SERVICE").ok().filter(|s| !s.is_empty()).unwrap_or("commerce-policy".into())
+}
+
+impl Vault {
+    /// The entry of `account`, if the store can be used. `COMMERCE_POLICY_KEYRING=none` turns
+    /// the store off.
+    pub fn open(account: &str) -> Self {
+        let entry = platform_store().and_then(|()| {
+            let entry = Entry::new(&service(), account).map_err(|e| e.to_string())?;
+            match entry.get_password() {
+                Ok(_) | Err(Error::NoEntry) => Ok(entry),
+                Err(e) => Err(describe(&e)),
+            }
+        });
+        Self { entry }
+    }
+
+    /// Why the store cannot be used, or `None` when it can.
+    pub fn unavailable(&self) -> Option<&str> {
+        self.entry.as_ref().err().map(String::as_str)
+    }
+
+    /// A person's name for the store in use.
+    pub fn store_name() -> &'static str {
+        if cfg!(target_os = "macos") {
+            "the macOS Keychain"
+        } else if cfg!(windows) {
+            "Windows Credential Manager"
+        } else {
+            "the Linux kernel keyring"
+        }
+    }
+
+    pub fn load(&self) -> Kept {
+        let Ok(entry) = &self.entry else { return Kept::default() };
+        entry.get_password().ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default()
+    }
+
+    pub fn save(&self, kept: &Kept) -> Result<(), AuthError> {
+        let Ok(entry) = &self.entry else { return Ok(()) };
+        let text = serde_json::to_string(kept).map_err(|e| AuthError::Store(e.to_string()))?;
+        entry.set_password(&text).map_err(|e| {
+            AuthError::Store(format!("could not keep the sign-in in {}: {}", Self::store_name(), describe(&e)))
+        })
+    }
+
+    /// Removes the entry; `false` if there was none.
+    pub fn remove(&self) -> Result<bool, AuthError> {
+        let Ok(entry) = &self.entry else { return Ok(false) };
+        match entry.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(Error::NoEntry) => Ok(false),
+            Err(e) => Err(AuthError::Store(format!("could not remove the sign-in: {}", describe(&e)))),
+        }
+    }
+}
+
+/// Describes a store error without its payload (which could be a secret).
+fn describe(e: &Error) -> String {
+    match e {
+        Error::NoStorageAccess(inner) | Error::PlatformFailure(inner) => inner.to_string(),
+        Error::TooLong(what, max) => format!("the {what} is longer than the store allows ({max})"),
+        Error::BadEncoding(_) | Error::BadDataFormat(..) => "the stored entry is damaged".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Installs the platform's store as keyring-core's default, once per process.
+fn platform_store() -> Result<(), String> {
+    static STORE: OnceLock<Result<(), String>> = OnceLock::new();
+    STORE
+        .get_or_init(|| {
+            if std::env::var("COMMERCE_POLICY_KEYRING").is_ok_and(|v| v.eq_ignore_ascii_case("none")) {
+                return Err("COMMERCE_POLICY_KEYRING=none".into());
+            }
+            let store = new_store().map_err(|e| describe(&e))?;
+            keyring_core::set_default_store(store);
+            Ok(())
+        })
+        .clone()
+}
+
+#[cfg(target_os = "linux")]
+fn new_store() -> keyring_core::Result<std::sync::Arc<keyring_core::CredentialStore>> {
+    Ok(linux_keyutils_keyring_store::Store::new()?)
+}
+
+#[cfg(target_os = "macos")]
+fn new_store() -> keyring_core::Result<std::sync::Arc<keyring_core::CredentialStore>> {
+    Ok(apple_native_keyring_store::keychain::Store::new()?)
+}
+
+#[cfg(windows)]
+fn new_store() -> keyring_core::Result<std::sync::Arc<keyring_core::CredentialStore>> {
+    Ok(windows_native_keyring_store::Store::new()?)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
+fn new_store() -> keyring_core::Result<std::sync::Arc<keyring_core::CredentialStore>> {
+    Err(Error::NotSupportedByStore("no credential store is known on this platform".into()))
+}
