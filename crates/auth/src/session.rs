@@ -49,7 +49,7 @@ impl Session {
             client_secret: given.client_secret.clone().filter(|_| self.profile.flow == Flow::ClientSecret),
             certificate_password: given.certificate_password.clone(),
         };
-        self.vault.save(&kept)?;
+        self.vault.save(&kept);
         Ok(token)
     }
 
@@ -77,7 +77,7 @@ impl Session {
             None => return Err(self.not_kept()),
         };
         kept.token = Some(token.clone());
-        self.vault.save(&kept)?;
+        self.vault.save(&kept);
         Ok(token)
     }
 

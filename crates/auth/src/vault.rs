@@ -21,9 +21,11 @@ pub struct Kept {
     pub certificate_password: Option<Secret>,
 }
 
-/// One connection's entry in the credential store, or why there is none.
+/// One connection's entry in the credential store, or why there is none. A store that
+/// fails a write is given up for the rest of the run: the caller keeps tokens in memory.
 pub struct Vault {
     entry: Result<Entry, String>,
+    failed: std::sync::Mutex<Option<String>>,
 }
 
 /// The service name entries are filed under; tests set their own.
@@ -42,12 +44,19 @@ impl Vault {
                 Err(e) => Err(describe(&e)),
             }
         });
-        Self { entry }
+        Self { entry, failed: std::sync::Mutex::new(None) }
     }
 
     /// Why the store cannot be used, or `None` when it can.
-    pub fn unavailable(&self) -> Option<&str> {
-        self.entry.as_ref().err().map(String::as_str)
+    pub fn unavailable(&self) -> Option<String> {
+        match &self.entry {
+            Err(why) => Some(why.clone()),
+            Ok(_) => self.failed.lock().ok().and_then(|f| f.clone()),
+        }
+    }
+
+    fn usable(&self) -> Option<&Entry> {
+        self.entry.as_ref().ok().filter(|_| self.failed.lock().is_ok_and(|f| f.is_none()))
     }
 
     /// A person's name for the store in use.
@@ -62,21 +71,25 @@ impl Vault {
     }
 
     pub fn load(&self) -> Kept {
-        let Ok(entry) = &self.entry else { return Kept::default() };
+        let Some(entry) = self.usable() else { return Kept::default() };
         entry.get_password().ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default()
     }
 
-    pub fn save(&self, kept: &Kept) -> Result<(), AuthError> {
-        let Ok(entry) = &self.entry else { return Ok(()) };
-        let text = serde_json::to_string(kept).map_err(|e| AuthError::Store(e.to_string()))?;
-        entry.set_password(&text).map_err(|e| {
-            AuthError::Store(format!("could not keep the sign-in in {}: {}", Self::store_name(), describe(&e)))
-        })
+    /// Keeps `kept`; if the store refuses, it is given up and [`Vault::unavailable`] says why.
+    pub fn save(&self, kept: &Kept) {
+        let Some(entry) = self.usable() else { return };
+        let Ok(text) = serde_json::to_string(kept) else { return };
+        if let Err(e) = entry.set_password(&text) {
+            tracing::warn!("{} refused to keep the sign-in: {}", Self::store_name(), describe(&e));
+            if let Ok(mut failed) = self.failed.lock() {
+                *failed = Some(describe(&e));
+            }
+        }
     }
 
     /// Removes the entry; `false` if there was none.
     pub fn remove(&self) -> Result<bool, AuthError> {
-        let Ok(entry) = &self.entry else { return Ok(false) };
+        let Some(entry) = self.usable() else { return Ok(false) };
         match entry.delete_credential() {
             Ok(()) => Ok(true),
             Err(Error::NoEntry) => Ok(false),
@@ -88,6 +101,9 @@ impl Vault {
 /// Describes a store error without its payload (which could be a secret).
 fn describe(e: &Error) -> String {
     match e {
+        Error::NoStorageAccess(inner) | Error::PlatformFailure(inner) if cfg!(target_os = "linux") => {
+            format!("{inner}: this process has no session keyring (log in, or run under `keyctl session -`)")
+        }
         Error::NoStorageAccess(inner) | Error::PlatformFailure(inner) => inner.to_string(),
         Error::TooLong(what, max) => format!("the {what} is longer than the store allows ({max})"),
         Error::BadEncoding(_) | Error::BadDataFormat(..) => "the stored entry is damaged".into(),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use commerce_auth::Cloud;
 use commerce_model::{OfferType, PolicyId, PolicyValue, ProductId};
 
 /// Read and change Microsoft 365 self-service purchase policies (AllowSelfServicePurchase),
@@ -21,9 +22,10 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Where to send requests: `local` (the embedded default, a store in your data folder),
-    /// `microsoft` (https://licensing.m365.microsoft.com), or the URL of a service.
-    #[arg(long, global = true, env = "COMMERCE_POLICY_ENDPOINT", default_value = "local")]
-    pub endpoint: String,
+    /// `microsoft` (https://licensing.m365.microsoft.com), or the URL of a service. Default:
+    /// the tenant of `connect`, else local.
+    #[arg(long, global = true, env = "COMMERCE_POLICY_ENDPOINT")]
+    pub endpoint: Option<String>,
 
     /// Output format: a table for people, json for scripts, csv for spreadsheets, junit (plan
     /// and apply) for CI test reports.
@@ -72,6 +74,10 @@ pub enum Command {
     Export(ExportArgs),
     /// Show the audit log of changes (commerce-policy services only).
     Audit(AuditArgs),
+    /// Sign in to a tenant (Connect-MSCommerce) and make it where commands go.
+    Connect(ConnectArgs),
+    /// Sign out: forget the tenant's tokens and secrets (Disconnect-MSCommerce).
+    Disconnect,
     /// Run the policy service over a durable store.
     Serve(ServeArgs),
     /// Print this command tree as JSON, for the PowerShell module's contract tests.
@@ -248,6 +254,56 @@ pub struct AuditArgs {
     /// How many entries, newest first.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub limit: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The tenant: its id or a domain like contoso.onmicrosoft.com. Needed to sign in as an
+    /// application; a person may leave it out.
+    #[arg(long, env = "COMMERCE_POLICY_TENANT_ID")]
+    pub tenant_id: Option<String>,
+    /// The application (client) id. Device code defaults to MSCommerce's public client; with
+    /// --managed-identity it picks a user-assigned identity.
+    #[arg(long, env = "COMMERCE_POLICY_CLIENT_ID")]
+    pub client_id: Option<String>,
+    #[command(flatten)]
+    pub method: SignInMethod,
+    /// The Microsoft cloud: worldwide, usgov-high (GCC High), usgov-dod or china (21Vianet).
+    #[arg(long, visible_alias = "cloud", env = "COMMERCE_POLICY_ENVIRONMENT", default_value = "worldwide")]
+    pub environment: Cloud,
+    /// The sign-in host to use instead of the cloud's (a proxy, or a test provider).
+    #[arg(long, env = "COMMERCE_POLICY_AUTHORITY", value_name = "URL")]
+    pub authority: Option<String>,
+    /// The resource to ask tokens for (MSCommerce's -Resource).
+    #[arg(long, default_value = commerce_auth::LICENSING_RESOURCE)]
+    pub resource: String,
+}
+
+/// How to sign in; device code when none is given (or --access-token).
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct SignInMethod {
+    /// Sign in as a person: open the page shown on any device and enter the code.
+    #[arg(long)]
+    pub device_code: bool,
+    /// Sign in as an application with a client secret, read from COMMERCE_POLICY_CLIENT_SECRET,
+    /// else from stdin when it is piped, else asked for. Never taken on the command line.
+    #[arg(long)]
+    pub client_secret: bool,
+    /// Sign in as an application with a certificate: a PEM file holding the certificate and its
+    /// private key, or a .pfx/.p12 file (password in COMMERCE_POLICY_CERTIFICATE_PASSWORD).
+    #[arg(long, value_name = "FILE")]
+    pub certificate: Option<PathBuf>,
+    /// Sign in with a federated token read from this file for every token (Kubernetes
+    /// workload identity, CI runners).
+    #[arg(long, value_name = "FILE")]
+    pub federated_token_file: Option<PathBuf>,
+    /// Sign in with a federated token from this environment variable.
+    #[arg(long, value_name = "NAME")]
+    pub federated_token_env: Option<String>,
+    /// Sign in as this Azure resource's managed identity.
+    #[arg(long)]
+    pub managed_identity: bool,
 }
 
 #[derive(Debug, Args)]

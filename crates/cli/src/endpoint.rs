@@ -1,9 +1,10 @@
-//! Where commands are sent: the embedded local service (in-process, no port), Microsoft's
-//! licensing service, or any URL of a `commerce-policy serve`.
+//! Where commands are sent: the embedded local service (in-process, no port), the tenant of
+//! `connect`, Microsoft's licensing service, or any URL of a `commerce-policy serve`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use commerce_auth::{Given, Profile, Secret, Session};
 use commerce_client::{Client, MICROSOFT_ENDPOINT, RetryPolicy, Transport, TransportFuture};
 use commerce_service::{ServiceConfig, SqliteStore};
 
@@ -17,20 +18,54 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    pub fn open(global: &GlobalArgs) -> Result<Self, CliError> {
+    /// `--endpoint` if given, else the connected tenant, else the embedded default. The
+    /// tenant's token goes only to the tenant's own endpoint.
+    pub async fn open(global: &GlobalArgs) -> Result<Self, CliError> {
         let retry = RetryPolicy { max_attempts: global.max_retries.saturating_add(1), ..RetryPolicy::default() };
-        let (client, description) = match global.endpoint.trim() {
-            "local" => {
+        let connected = Profile::load(&data_dir()?)?;
+        let explicit = global.endpoint.as_deref().map(str::trim).filter(|e| !e.is_empty());
+        let (client, description, profile) = match (explicit, connected) {
+            (Some("local"), _) | (None, None) => {
                 let path = local_store_path()?;
                 let client = Client::with_transport("http://local", Arc::new(InProcess::open(&path)?));
-                (client, format!("local ({})", path.display()))
+                (client, format!("local ({})", path.display()), None)
             }
-            "microsoft" => (http_client(MICROSOFT_ENDPOINT, global)?, MICROSOFT_ENDPOINT.to_string()),
-            url => (http_client(url, global)?, url.trim_end_matches('/').to_string()),
+            (None, Some(profile)) => (http_client(&profile.endpoint, global)?, profile.describe(), Some(profile)),
+            (Some(name), connected) => {
+                let url = if name == "microsoft" { MICROSOFT_ENDPOINT } else { name };
+                let profile = connected.filter(|p| same_url(&p.endpoint, url));
+                let description =
+                    profile.as_ref().map_or_else(|| url.trim_end_matches('/').to_string(), Profile::describe);
+                (http_client(url, global)?, description, profile)
+            }
         };
-        let client = client.with_retry(retry).with_token(global.access_token.clone());
-        Ok(Self { client, description })
+        let token = match (&global.access_token, profile) {
+            (Some(token), _) => Some(token.clone()),
+            (None, Some(profile)) => Some(signed_in_token(profile).await?),
+            (None, None) => None,
+        };
+        Ok(Self { client: client.with_retry(retry).with_token(token), description })
     }
+}
+
+/// The connected tenant's token: kept, refreshed, or signed in again unattended.
+async fn signed_in_token(profile: Profile) -> Result<String, CliError> {
+    let token = Session::open(profile)?.token(&given_by_environment()).await?;
+    Ok(token.access_token.expose().to_string())
+}
+
+/// Secrets a pipeline hands every command through the environment.
+pub fn given_by_environment() -> Given {
+    let secret = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty()).map(Secret::new);
+    Given {
+        client_secret: secret("COMMERCE_POLICY_CLIENT_SECRET"),
+        certificate_password: secret("COMMERCE_POLICY_CERTIFICATE_PASSWORD"),
+        access_token: None,
+    }
+}
+
+fn same_url(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/').eq_ignore_ascii_case(b.trim_end_matches('/'))
 }
 
 fn http_client(url: &str, global: &GlobalArgs) -> Result<Client, CliError> {
@@ -39,9 +74,9 @@ fn http_client(url: &str, global: &GlobalArgs) -> Result<Client, CliError> {
     })
 }
 
-/// The data folder of the embedded default: `COMMERCE_POLICY_DATA_DIR`, else the user's
-/// data folder (`~/.local/share/commerce-policy` on Linux, `%APPDATA%\commerce-policy` on
-/// Windows).
+/// The data folder of the embedded default and the saved connection:
+/// `COMMERCE_POLICY_DATA_DIR`, else the user's data folder (`~/.local/share/commerce-policy`
+/// on Linux, `%APPDATA%\commerce-policy` on Windows).
 pub fn data_dir() -> Result<PathBuf, CliError> {
     if let Some(dir) = std::env::var_os("COMMERCE_POLICY_DATA_DIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));

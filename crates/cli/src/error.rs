@@ -1,6 +1,7 @@
 //! How a failure leaves the binary: one line on stderr (what failed, why, what to do, the
 //! correlation id) and the exit code DESIGN.md gives it, shared with the PowerShell module.
 
+use commerce_auth::AuthError;
 use commerce_client::{ClientError, ErrorKind};
 
 /// The exit codes of the binary and the module.
@@ -31,6 +32,9 @@ pub enum CliError {
     /// `plan --detailed-exitcode` found differences.
     #[error("{0} product(s) differ from the baseline: run `commerce-policy apply` to make them match")]
     Drift(usize),
+    /// Signing in failed, or no sign-in is usable.
+    #[error("{0}")]
+    Auth(#[from] AuthError),
     #[error("{0}")]
     Other(String),
 }
@@ -47,6 +51,12 @@ impl CliError {
             Self::Usage(_) => exit::USAGE,
             Self::Partial { code, .. } => *code,
             Self::Drift(_) => exit::DRIFT,
+            Self::Auth(e) => match e {
+                AuthError::NotSignedIn(_) => exit::NOT_SIGNED_IN,
+                AuthError::Config(_) => exit::USAGE,
+                AuthError::Unreachable(_) => exit::UNAVAILABLE,
+                AuthError::Store(_) => exit::OTHER,
+            },
             Self::Other(_) => exit::OTHER,
         }
     }
@@ -68,7 +78,9 @@ pub fn kind_exit_code(kind: ErrorKind) -> u8 {
 /// What to do about a failure of this kind.
 pub fn hint(kind: ErrorKind) -> &'static str {
     match kind {
-        ErrorKind::Unauthorized => " — sign in again, or pass a fresh token in COMMERCE_POLICY_ACCESS_TOKEN",
+        ErrorKind::Unauthorized => {
+            " — run `commerce-policy connect`, or pass a fresh token in COMMERCE_POLICY_ACCESS_TOKEN"
+        }
         ErrorKind::Forbidden => {
             " — use an account with the Global or Billing Administrator role, or an app granted Policy.ReadWrite.AllowSelfServicePurchase"
         }

@@ -2,6 +2,7 @@
 
 mod audit;
 mod baseline;
+mod connect;
 mod describe;
 mod policies;
 mod product_policies;
@@ -17,9 +18,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => return serve::serve(args).await,
         Command::DescribeCli => return describe::print(),
+        Command::Connect(args) => return connect::connect(&cli.global, args).await,
+        Command::Disconnect => return connect::disconnect(&cli.global),
         _ => {}
     }
-    let endpoint = Endpoint::open(&cli.global)?;
+    let endpoint = Endpoint::open(&cli.global).await?;
     let printer = Printer { format: cli.global.output, endpoint: endpoint.description.clone() };
     let client = &endpoint.client;
     match cli.command {
@@ -36,6 +39,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Apply(args) => baseline::apply(client, &printer, args).await,
         Command::Export(args) => baseline::export(client, args).await,
         Command::Audit(args) => audit::list(client, &printer, args.limit).await,
-        Command::Serve(_) | Command::DescribeCli => unreachable!("handled above"),
+        Command::Serve(_) | Command::DescribeCli | Command::Connect(_) | Command::Disconnect => {
+            unreachable!("handled above")
+        }
     }
 }

@@ -1,0 +1,215 @@
+//! `connect` and `disconnect`: sign in to a tenant, keep the sign-in in the OS credential
+//! store, and make the tenant where commands go; or forget it all.
+
+use std::io::{IsTerminal, Read};
+use std::time::{Duration, UNIX_EPOCH};
+
+use commerce_auth::{
+    DeviceCodePrompt, FederatedSource, Flow, Given, MSCOMMERCE_CLIENT_ID, Profile, Secret, Session, Token, Vault,
+};
+use serde::Serialize;
+
+use crate::cli::{ConnectArgs, Format, GlobalArgs};
+use crate::endpoint::{data_dir, given_by_environment};
+use crate::error::CliError;
+use crate::output::Printer;
+
+/// What `connect` did, with the names the module's Connect-MSCommerce returns.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Connection {
+    tenant_id: String,
+    environment: String,
+    endpoint: String,
+    account: Option<String>,
+    sign_in: &'static str,
+    expires_on: String,
+    /// The credential store that keeps the sign-in, or none (kept for this command only).
+    credential_store: Option<&'static str>,
+    #[serde(skip)]
+    renewable: bool,
+}
+
+pub async fn connect(global: &GlobalArgs, args: ConnectArgs) -> Result<(), CliError> {
+    let flow = flow(&args, global)?;
+    let mut given = given_by_environment();
+    given.access_token = global.access_token.clone().map(Secret::new);
+    let profile = profile(&args, global, flow, &given)?;
+    if profile.flow == Flow::ClientSecret && given.client_secret.is_none() {
+        given.client_secret = Some(read_client_secret(&profile.client_id)?);
+    }
+    let dir = data_dir()?;
+    forget_other_connection(&dir, &profile)?;
+    let session = Session::open(profile)?;
+    let token = session.sign_in(&given, &show_device_code).await?;
+    let mut profile = session.profile.clone();
+    if let Some(tenant) = token.identity().tenant_id.filter(|_| profile.tenant_id == "organizations") {
+        profile.tenant_id = tenant;
+    }
+    profile.save(&dir)?;
+    report(global, &profile, &token, session.vault())
+}
+
+pub fn disconnect(global: &GlobalArgs) -> Result<(), CliError> {
+    let dir = data_dir()?;
+    let Some(profile) = Profile::load(&dir)? else {
+        return Printer { format: global.output, endpoint: String::new() }.write(&message(global, "Not connected."));
+    };
+    let session = Session::open(profile.clone())?;
+    session.sign_out()?;
+    Profile::remove(&dir)?;
+    let text = format!("Disconnected from {}: its sign-in was removed; commands go to local.", profile.describe());
+    Printer { format: global.output, endpoint: String::new() }.write(&message(global, &text))
+}
+
+/// A plain message, or `{"Message": …}` for scripts.
+fn message(global: &GlobalArgs, text: &str) -> String {
+    match global.output {
+        Format::Json => serde_json::json!({ "Message": text }).to_string(),
+        _ => text.to_string(),
+    }
+}
+
+/// The sign-in flow the flags ask for.
+fn flow(args: &ConnectArgs, global: &GlobalArgs) -> Result<Flow, CliError> {
+    let m = &args.method;
+    Ok(if m.client_secret {
+        Flow::ClientSecret
+    } else if let Some(path) = &m.certificate {
+        Flow::Certificate { path: std::path::absolute(path).unwrap_or_else(|_| path.clone()) }
+    } else if let Some(path) = &m.federated_token_file {
+        Flow::FederatedToken {
+            source: FederatedSource::File(std::path::absolute(path).unwrap_or_else(|_| path.clone())),
+        }
+    } else if let Some(name) = &m.federated_token_env {
+        Flow::FederatedToken { source: FederatedSource::Env(name.clone()) }
+    } else if m.managed_identity {
+        Flow::ManagedIdentity
+    } else if global.access_token.is_some() && !m.device_code {
+        Flow::AccessToken
+    } else {
+        Flow::DeviceCode
+    })
+}
+
+fn profile(args: &ConnectArgs, global: &GlobalArgs, flow: Flow, given: &Given) -> Result<Profile, CliError> {
+    let is_app = matches!(flow, Flow::ClientSecret | Flow::Certificate { .. } | Flow::FederatedToken { .. });
+    let tenant_id = match args.tenant_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(tenant) => tenant.to_string(),
+        None if is_app => return Err(usage(format!("--tenant-id is required to sign in with {}", flow.name()))),
+        None => "organizations".to_string(),
+    };
+    let client_id = match (args.client_id.as_deref().map(str::trim).filter(|c| !c.is_empty()), &flow) {
+        (Some(id), _) => id.to_string(),
+        (None, Flow::DeviceCode) => MSCOMMERCE_CLIENT_ID.to_string(),
+        (None, Flow::ManagedIdentity | Flow::AccessToken) => String::new(),
+        (None, _) => return Err(usage(format!("--client-id (the application id) is required with {}", flow.name()))),
+    };
+    if flow == Flow::AccessToken && given.access_token.as_ref().is_none_or(Secret::is_empty) {
+        return Err(usage("--access-token is empty".into()));
+    }
+    let endpoint = match global.endpoint.as_deref().map(str::trim) {
+        None | Some("" | "microsoft") => args.environment.licensing_endpoint().to_string(),
+        Some("local") => {
+            return Err(usage("--endpoint local needs no sign-in: connect to a tenant or a service URL".into()));
+        }
+        Some(url) => url.trim_end_matches('/').to_string(),
+    };
+    Ok(Profile {
+        cloud: args.environment,
+        tenant_id,
+        client_id,
+        flow,
+        authority: args.authority.clone().unwrap_or_else(|| args.environment.authority().to_string()),
+        resource: args.resource.clone(),
+        endpoint,
+    })
+}
+
+fn usage(message: String) -> CliError {
+    CliError::Usage(message)
+}
+
+/// A new connection replaces the old one: its kept sign-in goes too.
+fn forget_other_connection(dir: &std::path::Path, new: &Profile) -> Result<(), CliError> {
+    if let Some(old) = Profile::load(dir)?.filter(|old| old.account() != new.account()) {
+        Session::open(old)?.sign_out()?;
+    }
+    Ok(())
+}
+
+/// The client secret from stdin when it is piped, else asked for without echo.
+fn read_client_secret(client_id: &str) -> Result<Secret, CliError> {
+    let secret = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("Client secret of application {client_id}: "))
+            .map_err(|e| CliError::Other(format!("could not read the client secret: {e}")))?
+    } else {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| CliError::Other(format!("could not read the client secret from stdin: {e}")))?;
+        text
+    };
+    let secret = Secret::new(secret.trim());
+    if secret.is_empty() {
+        return Err(usage(
+            "no client secret: set COMMERCE_POLICY_CLIENT_SECRET or pipe it to stdin (never on the command line)"
+                .into(),
+        ));
+    }
+    Ok(secret)
+}
+
+/// The device-code instructions go to stderr, so stdout stays the command's answer.
+fn show_device_code(prompt: &DeviceCodePrompt) {
+    eprintln!(
+        "To sign in, open {} and enter the code {} (within {} minutes).",
+        prompt.verification_uri,
+        prompt.user_code,
+        prompt.expires_in.as_secs().div_ceil(60)
+    );
+}
+
+fn report(global: &GlobalArgs, profile: &Profile, token: &Token, vault: &Vault) -> Result<(), CliError> {
+    let expires = humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(token.expires_at)).to_string();
+    let connection = Connection {
+        tenant_id: profile.tenant_id.clone(),
+        environment: profile.cloud.to_string(),
+        endpoint: profile.endpoint.clone(),
+        account: token.identity().account,
+        sign_in: profile.flow.name(),
+        expires_on: expires,
+        credential_store: vault.unavailable().is_none().then(Vault::store_name),
+        renewable: token.refresh_token.is_some(),
+    };
+    let printer = Printer { format: global.output, endpoint: profile.describe() };
+    match global.output {
+        Format::Table => printer.write(&summary(profile, &connection, vault)),
+        _ => printer.one(&connection),
+    }
+}
+
+fn summary(profile: &Profile, c: &Connection, vault: &Vault) -> String {
+    let who = c.account.as_deref().map(|a| format!(" as {a}")).unwrap_or_default();
+    let renewable = profile.flow.is_unattended() || c.renewable;
+    let kept = match (vault.unavailable().as_deref(), profile.flow.is_unattended()) {
+        (None, _) if renewable => {
+            format!("The sign-in is kept in {}; commands renew it by themselves.", Vault::store_name())
+        }
+        (None, _) => format!("The token is kept in {} until it expires; then connect again.", Vault::store_name()),
+        (Some(why), true) => format!(
+            "No credential store is usable here ({why}): nothing was kept, and each command signs in again with the {}{}.",
+            profile.flow.name(),
+            if profile.flow == Flow::ClientSecret { " (set COMMERCE_POLICY_CLIENT_SECRET)" } else { "" }
+        ),
+        (Some(why), false) => format!(
+            "No credential store is usable here ({why}): the token was kept for this command only; pass tokens in COMMERCE_POLICY_ACCESS_TOKEN, or sign in as an application."
+        ),
+    };
+    format!(
+        "Connected to {}{who} with {}; the token is valid until {}.\n{kept}\nCommands now go to this tenant; --endpoint local reaches the embedded default.",
+        profile.describe(),
+        c.sign_in,
+        c.expires_on
+    )
+}
