@@ -1,6 +1,10 @@
 //! A small harness for end-to-end tests: the real `commerce-policy` binary, a real
 //! `commerce-policy serve` on an ephemeral loopback port, a real store in a temp folder.
 
+pub mod oidc;
+
+pub use oidc::{Provider, TestCertificate, write_test_certificate};
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

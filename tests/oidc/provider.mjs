@@ -1,0 +1,288 @@
+// An Entra-shaped OpenID provider for end-to-end tests (oidc-provider 9.13.3).
+//
+//   node tests/oidc/provider.mjs
+//
+// Listens on 127.0.0.1, port 0, and prints `listening on http://127.0.0.1:PORT` as its first
+// line. Paths, requests and access-token claims follow Entra ID v2.0 for one test tenant, so
+// clients written for Entra work against it unchanged. Environment:
+//   OIDC_ACCESS_TOKEN_TTL   access-token lifetime in seconds (default 3600)
+//   OIDC_CLIENT_CERT_PEM    a certificate (PEM) whose public key the private_key_jwt client uses
+//   OIDC_TENANT             the tenant id (default the test tenant below)
+//
+// Test-only routes (never on a real provider):
+//   GET /test/federated-token?client_id=ID  an assertion for the federated client, signed by the
+//                                           workload key this provider holds (stands in for
+//                                           GitHub Actions' token issuer)
+// Every value here is a test value: the secrets are not secrets, only distinctive strings.
+
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as querystring from 'node:querystring';
+
+import Provider from 'oidc-provider';
+
+const TENANT = process.env.OIDC_TENANT || '5c0e6d6a-9b1f-4e0a-8f3e-2d7c4b1a9e60';
+const ACCESS_TOKEN_TTL = Number.parseInt(process.env.OIDC_ACCESS_TOKEN_TTL || '3600', 10);
+const LICENSING = 'aeb86249-8ea3-49e2-900b-54cc8e308f85';
+
+const ROLE_READ = 'Policy.Read.AllowSelfServicePurchase';
+const ROLE_WRITE = 'Policy.ReadWrite.AllowSelfServicePurchase';
+const GLOBAL_ADMIN = '62e90394-69f5-4237-9190-012177145e10';
+const BILLING_ADMIN = 'b0f54661-2d74-4c50-afa3-1ec803f12efe';
+const GLOBAL_READER = 'f2ef992c-3afb-46b9-b7cf-a126ee74c451';
+
+const CLIENTS = {
+  device: '3d5cffa9-04da-4657-8cab-c7f074657cad',
+  writer: '7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e01',
+  reader: '7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e02',
+  noRoles: '7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e03',
+  certificate: '7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e04',
+  federated: '7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e05',
+};
+const SECRETS = {
+  writer: 'TESTONLY-writer-secret-Zq8vN3kW',
+  reader: 'TESTONLY-reader-secret-Hm4pR7tX',
+  noRoles: 'TESTONLY-noroles-secret-Bc2yJ6dF',
+};
+const ROLES = {
+  [CLIENTS.writer]: [ROLE_WRITE],
+  [CLIENTS.reader]: [ROLE_READ],
+  [CLIENTS.noRoles]: [],
+  [CLIENTS.certificate]: [ROLE_WRITE],
+  [CLIENTS.federated]: [ROLE_WRITE],
+};
+// Directory roles of the device-code users; any other login signs in with no role.
+const USERS = {
+  'admin@contoso.test': [GLOBAL_ADMIN],
+  'billing@contoso.test': [BILLING_ADMIN],
+  'reader@contoso.test': [GLOBAL_READER],
+  'nobody@contoso.test': [],
+};
+
+/** A stable GUID-shaped object id for a name, like Entra's `oid`. */
+function objectId(name) {
+  const h = crypto.createHash('sha256').update(`${TENANT}/${name}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+function signingKey(kid) {
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { key: privateKey, jwk: { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } };
+}
+
+function publicJwk(jwk) {
+  const { kty, n, e, kid, alg, use } = jwk;
+  return { kty, n, e, kid, alg, use };
+}
+
+/** The certificate client's JWKS: the certificate's public key, with Entra's `x5t`. */
+function certificateJwks() {
+  const path = process.env.OIDC_CLIENT_CERT_PEM;
+  if (!path) {
+    return { keys: [] };
+  }
+  const cert = new crypto.X509Certificate(fs.readFileSync(path));
+  const x5t = crypto.createHash('sha1').update(cert.raw).digest('base64url');
+  return { keys: [{ ...cert.publicKey.export({ format: 'jwk' }), kid: x5t, x5t, alg: 'RS256', use: 'sig' }] };
+}
+
+function base64url(value) {
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+}
+
+function signJwt(header, payload, key) {
+  const input = `${base64url(header)}.${base64url(payload)}`;
+  return `${input}.${crypto.sign('sha256', Buffer.from(input), key).toString('base64url')}`;
+}
+
+/**
+ * Entra's `scope=<resource>/.default` becomes oidc-provider's resource indicator: the
+ * `.default` scope is dropped and `resource=<uri>` added (a bare GUID becomes `api://GUID`).
+ */
+function entraForm(form) {
+  const scopes = String(form.scope || '').split(/\s+/).filter(Boolean);
+  const defaults = scopes.filter((s) => s.endsWith('/.default'));
+  if (defaults.length === 0) {
+    return form;
+  }
+  const resource = defaults[0].slice(0, -'/.default'.length);
+  return {
+    ...form,
+    scope: scopes.filter((s) => !s.endsWith('/.default')).join(' '),
+    resource: resource.includes(':') ? resource : `api://${resource}`,
+  };
+}
+
+/** The audience of a resource indicator: `api://GUID` is the GUID, as Entra's v2 tokens. */
+function audienceOf(resource) {
+  return resource.startsWith('api://') ? resource.slice('api://'.length) : resource;
+}
+
+const server = http.createServer();
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const base = `http://127.0.0.1:${server.address().port}`;
+const issuer = `${base}/${TENANT}/v2.0`;
+const tokenEndpoint = `${base}/${TENANT}/oauth2/v2.0/token`;
+
+const tokenKey = signingKey('test-token-key');
+const workloadKey = signingKey('test-workload-key');
+
+const noRedirects = { redirect_uris: [], response_types: [] };
+const provider = new Provider(issuer, {
+  clients: [
+    {
+      client_id: CLIENTS.device,
+      token_endpoint_auth_method: 'none',
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+      ...noRedirects,
+    },
+    ...['writer', 'reader', 'noRoles'].map((name) => ({
+      client_id: CLIENTS[name],
+      client_secret: SECRETS[name],
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['client_credentials'],
+      ...noRedirects,
+    })),
+    {
+      client_id: CLIENTS.certificate,
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'RS256',
+      jwks: certificateJwks(),
+      grant_types: ['client_credentials'],
+      ...noRedirects,
+    },
+    {
+      client_id: CLIENTS.federated,
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'RS256',
+      jwks: { keys: [publicJwk(workloadKey.jwk)] },
+      grant_types: ['client_credentials'],
+      ...noRedirects,
+    },
+  ],
+  jwks: { keys: [tokenKey.jwk] },
+  routes: {
+    token: `/${TENANT}/oauth2/v2.0/token`,
+    device_authorization: `/${TENANT}/oauth2/v2.0/devicecode`,
+    jwks: `/${TENANT}/discovery/v2.0/keys`,
+    authorization: `/${TENANT}/oauth2/v2.0/authorize`,
+  },
+  scopes: ['openid', 'offline_access', 'profile', 'email'],
+  features: {
+    devInteractions: { enabled: true },
+    deviceFlow: { enabled: true },
+    clientCredentials: { enabled: true },
+    introspection: { enabled: false },
+    revocation: { enabled: false },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => `api://${LICENSING}`,
+      useGrantedResource: () => true,
+      getResourceServerInfo: (ctx, resource) => ({
+        scope: 'user_impersonation',
+        audience: audienceOf(resource),
+        accessTokenTTL: ACCESS_TOKEN_TTL,
+        accessTokenFormat: 'jwt',
+        jwt: { sign: { alg: 'RS256' } },
+      }),
+    },
+  },
+  // Admin consent is granted tenant-wide in Entra: no consent prompt for the device client.
+  loadExistingGrant: async (ctx) => {
+    const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+    if (grantId) {
+      return ctx.oidc.provider.Grant.find(grantId);
+    }
+    const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
+    grant.addOIDCScope('openid offline_access profile email');
+    grant.addResourceScope(`api://${LICENSING}`, 'user_impersonation');
+    for (const resource of [ctx.oidc.params.resource].flat().filter(Boolean)) {
+      grant.addResourceScope(resource, 'user_impersonation');
+    }
+    await grant.save();
+    return grant;
+  },
+  findAccount: async (ctx, id) => ({
+    accountId: id,
+    claims: async () => ({ sub: objectId(id), upn: id, preferred_username: id, email: id }),
+  }),
+  extraTokenClaims: async (ctx, token) => {
+    const appid = token.clientId;
+    const claims = { tid: TENANT, azp: appid, appid, ver: '2.0' };
+    if (token.accountId) {
+      return {
+        ...claims,
+        oid: objectId(token.accountId),
+        upn: token.accountId,
+        preferred_username: token.accountId,
+        wids: USERS[token.accountId] || [],
+        scp: 'user_impersonation',
+      };
+    }
+    return { ...claims, oid: objectId(`app:${appid}`), roles: ROLES[appid] || [] };
+  },
+  ttl: {
+    AccessToken: ACCESS_TOKEN_TTL,
+    ClientCredentials: ACCESS_TOKEN_TTL,
+    DeviceCode: 600,
+    Grant: 86400,
+    IdToken: 3600,
+    Interaction: 600,
+    RefreshToken: 86400,
+    Session: 86400,
+  },
+  cookies: { keys: ['test-only-cookie-key'] },
+  pkce: { required: () => false },
+});
+provider.proxy = false;
+const callback = provider.callback();
+
+/** GitHub-Actions-like workload assertion for the federated client. */
+function federatedToken(clientId) {
+  const now = Math.floor(Date.now() / 1000);
+  const payload = { iss: clientId, sub: clientId, aud: tokenEndpoint, iat: now, nbf: now, exp: now + 300, jti: crypto.randomUUID() };
+  return signJwt({ alg: 'RS256', typ: 'JWT', kid: workloadKey.jwk.kid }, payload, workloadKey.key);
+}
+
+function answer(res, status, body) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+async function readForm(req) {
+  const chunks = [];
+  for await (const chunk of req) {
+    chunks.push(chunk);
+  }
+  return querystring.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+server.on('request', async (req, res) => {
+  try {
+    const url = new URL(req.url, base);
+    if (url.pathname === '/test/federated-token') {
+      const clientId = url.searchParams.get('client_id') || CLIENTS.federated;
+      answer(res, 200, { token: federatedToken(clientId) });
+      return;
+    }
+    // Entra publishes discovery under the issuer; oidc-provider serves it at the root.
+    if (url.pathname === `/${TENANT}/v2.0/.well-known/openid-configuration`) {
+      req.url = '/.well-known/openid-configuration';
+    }
+    const isForm = String(req.headers['content-type'] || '').startsWith('application/x-www-form-urlencoded');
+    if (req.method === 'POST' && isForm && url.pathname.startsWith(`/${TENANT}/oauth2/`)) {
+      // Read here and hand over already parsed: oidc-provider then uses req.body.
+      req.body = querystring.stringify(entraForm(await readForm(req)));
+    }
+    callback(req, res);
+  } catch (error) {
+    answer(res, 500, { error: 'server_error', error_description: String(error) });
+  }
+});
+
+process.stdout.write(`listening on ${base}\n`);
+// Callers read the first line and may close the pipe: everything else goes to stderr.
+process.stdout.on('error', () => {});
+console.log = console.error;
+console.info = console.error;
