@@ -57,9 +57,11 @@ impl Run {
     }
 }
 
-/// A sandbox: its own data folder, so the embedded default store is private to the test.
+/// A sandbox: its own data folder, so the embedded default store is private to the test,
+/// and its own name in the OS credential store.
 pub struct Sandbox {
     pub dir: TempDir,
+    keyring_service: String,
 }
 
 impl Default for Sandbox {
@@ -70,7 +72,9 @@ impl Default for Sandbox {
 
 impl Sandbox {
     pub fn new() -> Self {
-        Self { dir: tempfile::tempdir().expect("temp dir") }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let name = dir.path().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        Self { dir, keyring_service: format!("commerce-policy-test-{name}") }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -85,8 +89,49 @@ impl Sandbox {
             .env_remove("COMMERCE_POLICY_ENDPOINT")
             .env_remove("COMMERCE_POLICY_OUTPUT")
             .env_remove("COMMERCE_POLICY_ACCESS_TOKEN")
+            .env_remove("COMMERCE_POLICY_CLIENT_SECRET")
+            .env_remove("COMMERCE_POLICY_KEYRING")
+            .env("COMMERCE_POLICY_KEYRING_SERVICE", &self.keyring_service)
             .env_remove("RUST_LOG");
         command
+    }
+
+    /// The binary inside a new session keyring (`keyctl session -`, Debian's `keyutils`),
+    /// so the Linux kernel keyring is usable, as in a login session.
+    pub fn command_in_keyring(&self) -> Command {
+        let template = self.command();
+        let mut command = Command::new("keyctl");
+        command.args(["session", "-"]).arg(template.get_program());
+        for (key, value) in template.get_envs() {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        command
+    }
+
+    /// Runs `command` with `args` and `stdin`; keyctl's own greeting is left out of stderr.
+    pub fn run_command(&self, mut command: Command, args: &[&str], stdin: &str) -> Run {
+        let mut child = command
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("binary starts (is keyctl installed?)");
+        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("stdin written");
+        let out = child.wait_with_output().expect("binary finishes");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: stderr
+                .lines()
+                .filter(|l| !l.starts_with("Joined session keyring"))
+                .map(|l| format!("{l}\n"))
+                .collect(),
+        }
     }
 
     /// Runs the binary with `args`.
@@ -96,21 +141,7 @@ impl Sandbox {
 
     /// Runs the binary with `args`, feeding `stdin`.
     pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
-        let mut child = self
-            .command()
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("binary starts");
-        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("stdin written");
-        let out = child.wait_with_output().expect("binary finishes");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        self.run_command(self.command(), args, stdin)
     }
 
     /// Starts `serve` on an ephemeral loopback port over `store`, with extra flags.
