@@ -274,7 +274,7 @@ pub struct ConnectArgs {
     /// The sign-in host to use instead of the cloud's (a proxy, or a test provider).
     #[arg(long, env = "COMMERCE_POLICY_AUTHORITY", value_name = "URL")]
     pub authority: Option<String>,
-    /// The resource to ask tokens for (MSCommerce's -Resource).
+    /// The resource to ask tokens for (MSCommerce's -Resource; a `/.default` scope works too).
     #[arg(long, default_value = commerce_auth::LICENSING_RESOURCE)]
     pub resource: String,
 }

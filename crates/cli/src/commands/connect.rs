@@ -121,7 +121,8 @@ fn profile(args: &ConnectArgs, global: &GlobalArgs, flow: Flow, given: &Given) -
         client_id,
         flow,
         authority: args.authority.clone().unwrap_or_else(|| args.environment.authority().to_string()),
-        resource: args.resource.clone(),
+        // MSCommerce's -Resource is the scope (`…/.default`); the resource is what precedes it.
+        resource: args.resource.trim().trim_end_matches("/.default").trim_end_matches('/').to_string(),
         endpoint,
     })
 }
