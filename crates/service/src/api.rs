@@ -96,7 +96,7 @@ fn tagged<T: serde::Serialize>(v: Versioned<T>) -> Response {
 
 fn change_context(state: &AppState, headers: &HeaderMap) -> ChangeContext {
     ChangeContext {
-        actor: state.actor.to_string(),
+        actor: state.actor.as_ref().clone(),
         correlation_id: middleware::current_correlation_id().unwrap_or_default(),
         if_match: headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_string),
     }

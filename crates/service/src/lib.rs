@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 
 pub use error::ApiError;
 pub use middleware::Simulation;
-pub use store::{PolicyStore, SqliteStore, StoreError};
+pub use store::{Actor, PolicyStore, SqliteStore, StoreError};
 
 /// The product catalogue the service is seeded with unless told otherwise.
 pub const BUILTIN_CATALOG: &str = include_str!("../../../catalog/allowselfservicepurchase.json");
@@ -47,12 +47,12 @@ impl Default for ServiceConfig {
 #[derive(Clone)]
 pub(crate) struct AppState {
     store: Arc<dyn PolicyStore>,
-    actor: Arc<str>,
+    actor: Arc<Actor>,
 }
 
 /// The whole service as a router: mount it on a listener with [`serve`], or call it in-process.
 pub fn app(store: Arc<dyn PolicyStore>, config: &ServiceConfig) -> Router {
-    let state = AppState { store, actor: config.actor.as_str().into() };
+    let state = AppState { store, actor: Arc::new(Actor::named(config.actor.as_str())) };
     api::router(state, config)
 }
 
