@@ -273,6 +273,9 @@ pub struct ServeArgs {
     /// With --auth jwt: the signing keys (JWKS) in a file, for issuers without a URL.
     #[arg(long, env = "COMMERCE_POLICY_JWKS_FILE")]
     pub jwks_file: Option<PathBuf>,
+    /// With --auth jwt: clock skew tolerated on a token's expiry and not-before times.
+    #[arg(long, env = "COMMERCE_POLICY_CLOCK_SKEW", value_parser = humantime::parse_duration, default_value = "60s")]
+    pub clock_skew: Duration,
     /// The SQLite store; created and seeded if missing. Defaults to the local store.
     #[arg(long, env = "COMMERCE_POLICY_STORE")]
     pub store: Option<PathBuf>,

@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
-use axum::{Extension, Json};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use commerce_model::wire::{
     AuditEntry, ErrorBody, Items, Policy, PolicyUpdate, ProductPolicy, ScopePolicy, ScopedPolicy,
 };

@@ -32,8 +32,6 @@ pub const WRITER_DIRECTORY_ROLES: [&str; 2] = [
 /// Entra directory role template ids (`wids`) that may read the policies.
 pub const READER_DIRECTORY_ROLES: [&str; 1] = ["f2ef992c-3afb-46b9-b7cf-a126ee74c451"]; // Global Reader
 
-/// Clock skew tolerated on `exp` and `nbf`.
-const LEEWAY_SECS: u64 = 60;
 /// How often the key set may be fetched again for a token signed by an unknown key.
 const REFETCH_INTERVAL: Duration = Duration::from_secs(10);
 /// …and while no key set has loaded at all (the JWKS URL was down).
@@ -64,6 +62,8 @@ pub struct AuthSettings {
     /// Accepted `aud` values; a token needs one of them.
     pub audiences: Vec<String>,
     pub keys: KeySource,
+    /// Clock skew tolerated on `exp` and `nbf`.
+    pub leeway: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,12 +139,7 @@ impl Authenticator {
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| AuthError::Read { source_name: settings.keys.to_string(), reason: e.to_string() })?;
-        Ok(Self {
-            settings,
-            keys: RwLock::new(Arc::default()),
-            last_fetch: tokio::sync::Mutex::new(None),
-            http,
-        })
+        Ok(Self { settings, keys: RwLock::new(Arc::default()), last_fetch: tokio::sync::Mutex::new(None), http })
     }
 
     pub fn settings(&self) -> &AuthSettings {
@@ -230,7 +225,7 @@ impl Authenticator {
         validation.set_audience(&self.settings.audiences);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
         validation.validate_nbf = true;
-        validation.leeway = LEEWAY_SECS;
+        validation.leeway = self.settings.leeway.as_secs();
         validation
     }
 
@@ -241,9 +236,14 @@ impl Authenticator {
             K::ExpiredSignature => "the token has expired: sign in again".into(),
             K::ImmatureSignature => "the token is not valid yet (nbf)".into(),
             K::InvalidAudience => {
-                format!("the token is for another audience: this service accepts {}", self.settings.audiences.join(", "))
+                format!(
+                    "the token is for another audience: this service accepts {}",
+                    self.settings.audiences.join(", ")
+                )
             }
-            K::InvalidIssuer => format!("the token is from another issuer: this service accepts {}", self.settings.issuer),
+            K::InvalidIssuer => {
+                format!("the token is from another issuer: this service accepts {}", self.settings.issuer)
+            }
             K::InvalidSignature => "the token's signature does not verify".into(),
             K::InvalidAlgorithm => "the token's algorithm does not match its signing key".into(),
             K::MissingRequiredClaim(claim) => format!("the token has no {claim} claim"),
@@ -260,9 +260,7 @@ fn bearer_token(headers: &HeaderMap) -> Result<&str, Denied> {
     };
     let value = value.to_str().map_err(|_| Denied::Invalid("the Authorization header is not text".into()))?;
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
-            Ok(token.trim())
-        }
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => Ok(token.trim()),
         _ => Err(Denied::Invalid("the Authorization header is not `Bearer <token>`".into())),
     }
 }
@@ -294,7 +292,9 @@ fn verification_key(jwk: &Jwk) -> Option<Key> {
     }
     let alg = match (&jwk.algorithm, jwk.common.key_algorithm) {
         (AlgorithmParameters::RSA(_), None | Some(KeyAlgorithm::RS256)) => Algorithm::RS256,
-        (AlgorithmParameters::EllipticCurve(ec), None | Some(KeyAlgorithm::ES256)) if ec.curve == EllipticCurve::P256 => {
+        (AlgorithmParameters::EllipticCurve(ec), None | Some(KeyAlgorithm::ES256))
+            if ec.curve == EllipticCurve::P256 =>
+        {
             Algorithm::ES256
         }
         _ => return None,
@@ -426,7 +426,11 @@ impl IntoResponse for Denied {
 
 /// The layer on every v1.0 route: refuses a request without a token that grants what its
 /// method needs, and hands the caller to the handlers as an [`Actor`] extension.
-pub(crate) async fn require_token(State(auth): State<Arc<Authenticator>>, mut request: Request, next: Next) -> Response {
+pub(crate) async fn require_token(
+    State(auth): State<Arc<Authenticator>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let access = Access::of(request.method());
     match auth.authorize(request.headers(), access).await {
         Ok(actor) => {

@@ -63,7 +63,7 @@ async fn authenticator(args: &ServeArgs) -> Result<Option<Arc<Authenticator>>, C
         (None, Some(path)) => KeySource::File(path.clone()),
         _ => return Err(usage("--auth jwt needs --jwks-url or --jwks-file, where the issuer's signing keys are")),
     };
-    let settings = AuthSettings { issuer, audiences: args.audience.clone(), keys };
+    let settings = AuthSettings { issuer, audiences: args.audience.clone(), keys, leeway: args.clock_skew };
     let auth = Authenticator::new(settings).map_err(|e| usage(&e.to_string()))?;
     match (auth.load_keys().await, &auth.settings().keys) {
         (Ok(_), _) => {}
@@ -84,7 +84,8 @@ fn no_auth(args: &ServeArgs) -> Result<(), CliError> {
             args.listen
         )));
     }
-    let given = args.issuer.is_some() || !args.audience.is_empty() || args.jwks_url.is_some() || args.jwks_file.is_some();
+    let given =
+        args.issuer.is_some() || !args.audience.is_empty() || args.jwks_url.is_some() || args.jwks_file.is_some();
     if given {
         return Err(usage("--issuer, --audience, --jwks-url and --jwks-file need --auth jwt"));
     }
