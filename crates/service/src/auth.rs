@@ -189,10 +189,10 @@ impl Authenticator {
         {
             let mut last = self.last_fetch.lock().await;
             let interval = if self.current_keys().is_empty() { RETRY_INTERVAL } else { REFETCH_INTERVAL };
-            if last.is_none_or(|at| at.elapsed() >= interval) {
-                if let Err(e) = self.fetch(&mut last).await {
-                    tracing::warn!(error = %e, "signing keys not loaded");
-                }
+            if last.is_none_or(|at| at.elapsed() >= interval)
+                && let Err(e) = self.fetch(&mut last).await
+            {
+                tracing::warn!(error = %e, "signing keys not loaded");
             }
         }
         let keys = self.current_keys();
