@@ -146,13 +146,27 @@ impl Sandbox {
 
     /// Starts `serve` on an ephemeral loopback port over `store`, with extra flags.
     pub fn serve(&self, store: &Path, extra: &[&str]) -> Service {
-        let mut child = self
-            .command()
+        self.serve_with(store, extra, Stdio::null(), None)
+    }
+
+    /// As [`Sandbox::serve`], with `RUST_LOG=debug` and stderr written to `log`, for tests
+    /// that read what the service logs.
+    pub fn serve_logged(&self, store: &Path, extra: &[&str], log: &Path) -> Service {
+        let file = std::fs::File::create(log).expect("log file");
+        self.serve_with(store, extra, Stdio::from(file), Some("debug"))
+    }
+
+    fn serve_with(&self, store: &Path, extra: &[&str], stderr: Stdio, log_level: Option<&str>) -> Service {
+        let mut command = self.command();
+        if let Some(level) = log_level {
+            command.env("RUST_LOG", level);
+        }
+        let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0", "--store"])
             .arg(store)
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("serve starts");
         let stdout = child.stdout.take().expect("stdout");

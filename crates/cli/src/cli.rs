@@ -308,9 +308,30 @@ pub struct SignInMethod {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on; port 0 picks a free one. Loopback only until sign-in is required.
+    /// Address to listen on; port 0 picks a free one. Loopback only with `--auth none`.
     #[arg(long, default_value = "127.0.0.1:8080", env = "COMMERCE_POLICY_LISTEN")]
     pub listen: SocketAddr,
+    /// Sign-in: `none` (loopback only, changes attributed to `local`) or `jwt` (bearer tokens
+    /// of --issuer for --audience, checked with --jwks-url or --jwks-file).
+    #[arg(long, value_enum, default_value_t = ServeAuth::None, env = "COMMERCE_POLICY_AUTH")]
+    pub auth: ServeAuth,
+    /// With --auth jwt: the exact `iss` of accepted tokens, like
+    /// https://login.microsoftonline.com/<tenant-id>/v2.0.
+    #[arg(long, env = "COMMERCE_POLICY_ISSUER")]
+    pub issuer: Option<String>,
+    /// With --auth jwt: an accepted `aud` (repeat the flag, or separate with commas).
+    #[arg(long, env = "COMMERCE_POLICY_AUDIENCE", value_delimiter = ',')]
+    pub audience: Vec<String>,
+    /// With --auth jwt: where the issuer publishes its signing keys (JWKS), like
+    /// https://login.microsoftonline.com/<tenant-id>/discovery/v2.0/keys.
+    #[arg(long, env = "COMMERCE_POLICY_JWKS_URL", conflicts_with = "jwks_file")]
+    pub jwks_url: Option<String>,
+    /// With --auth jwt: the signing keys (JWKS) in a file, for issuers without a URL.
+    #[arg(long, env = "COMMERCE_POLICY_JWKS_FILE")]
+    pub jwks_file: Option<PathBuf>,
+    /// With --auth jwt: clock skew tolerated on a token's expiry and not-before times.
+    #[arg(long, env = "COMMERCE_POLICY_CLOCK_SKEW", value_parser = humantime::parse_duration, default_value = "60s")]
+    pub clock_skew: Duration,
     /// The SQLite store; created and seeded if missing. Defaults to the local store.
     #[arg(long, env = "COMMERCE_POLICY_STORE")]
     pub store: Option<PathBuf>,
@@ -330,6 +351,15 @@ pub struct ServeArgs {
     /// Emulator: the Retry-After of a throttled answer, in seconds.
     #[arg(long, default_value_t = 1)]
     pub simulate_retry_after: u64,
+}
+
+/// How `serve` signs callers in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ServeAuth {
+    /// No sign-in: loopback addresses only.
+    None,
+    /// Bearer JWTs, checked against an issuer's signing keys.
+    Jwt,
 }
 
 fn parse_share(s: &str) -> Result<f64, String> {

@@ -150,6 +150,9 @@ impl ChangeRecord {
 pub struct AuditRecord {
     pub at: String,
     pub actor: String,
+    pub actor_upn: Option<String>,
+    pub actor_app_id: Option<String>,
+    pub actor_object_id: Option<String>,
     pub target_id: String,
     pub target_name: String,
     pub old_value: PolicyValue,
@@ -163,6 +166,9 @@ impl From<AuditEntry> for AuditRecord {
         Self {
             at: e.at,
             actor: e.actor,
+            actor_upn: e.actor_upn,
+            actor_app_id: e.actor_app_id,
+            actor_object_id: e.actor_object_id,
             target_id: e.target_id,
             target_name: e.target_name,
             old_value: e.old_value,

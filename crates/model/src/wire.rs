@@ -70,8 +70,18 @@ pub struct AuditEntry {
     pub id: i64,
     /// RFC 3339, UTC.
     pub at: String,
-    /// Who made the change: `local` until sign-in is required.
+    /// Who made the change, readable: the user principal name, else the app id of a
+    /// signed-in caller; `local` when the service requires no sign-in.
     pub actor: String,
+    /// The caller's object id (`oid`), when the service requires sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_object_id: Option<String>,
+    /// The calling application's id (`appid`/`azp`), when the service requires sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_app_id: Option<String>,
+    /// The signed-in user's principal name (`upn`/`preferred_username`), for delegated tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_upn: Option<String>,
     pub policy_id: PolicyId,
     /// `product` or `OfferType`.
     pub scope: String,

@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use commerce_model::wire::{
     AuditEntry, ErrorBody, Items, Policy, PolicyUpdate, ProductPolicy, ScopePolicy, ScopedPolicy,
 };
@@ -18,8 +18,8 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::store::{ChangeContext, PolicyStore, Versioned};
-use crate::{ApiError, AppState, ServiceConfig, middleware};
+use crate::store::{Actor, ChangeContext, PolicyStore, Versioned};
+use crate::{ApiError, AppState, ServiceConfig, auth, middleware};
 
 /// The largest request body accepted; a policy update is a few dozen bytes.
 const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -34,8 +34,32 @@ const MAX_BODY_BYTES: usize = 16 * 1024;
 )]
 struct ApiDoc;
 
-pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
-    v1_routes().split_for_parts().1
+/// The security scheme's name in the OpenAPI document.
+const BEARER: &str = "bearer";
+
+/// The document, declaring the bearer scheme; with `required`, every v1.0 operation needs it
+/// (a service without sign-in does not say so, or clients would be told to send tokens).
+pub(crate) fn openapi(required: bool) -> utoipa::openapi::OpenApi {
+    let mut doc = v1_routes().split_for_parts().1;
+    declare_bearer(&mut doc, required);
+    doc
+}
+
+fn declare_bearer(doc: &mut utoipa::openapi::OpenApi, required: bool) {
+    use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+    let scheme = HttpBuilder::new()
+        .scheme(HttpAuthScheme::Bearer)
+        .bearer_format("JWT")
+        .description(Some(
+            "An Entra ID (or other OpenID provider) access token for the service's audience; app roles \
+             Policy.Read/ReadWrite.AllowSelfServicePurchase or the Global Reader, Billing Administrator or \
+             Global Administrator directory roles.",
+        ))
+        .build();
+    doc.components.get_or_insert_with(Default::default).add_security_scheme(BEARER, SecurityScheme::Http(scheme));
+    if required {
+        doc.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
+    }
 }
 
 /// Every route of the v1.0 API, in one table.
@@ -50,10 +74,15 @@ fn v1_routes() -> OpenApiRouter<AppState> {
 }
 
 pub(crate) fn router(state: AppState, config: &ServiceConfig) -> axum::Router {
-    let (v1, doc) = v1_routes().split_for_parts();
+    let (v1, mut doc) = v1_routes().split_for_parts();
+    declare_bearer(&mut doc, config.auth.is_some());
     let mut v1 = v1;
     if config.simulation.is_active() {
         v1 = v1.layer(axum::middleware::from_fn_with_state(config.simulation.clone(), middleware::simulate));
+    }
+    // Outside the simulation: a request without a valid token is refused before anything else.
+    if let Some(auth) = &config.auth {
+        v1 = v1.layer(axum::middleware::from_fn_with_state(auth.clone(), auth::require_token));
     }
     let doc = serde_json::to_value(&doc).unwrap_or_default();
     v1.route("/healthz", axum::routing::get(healthz))
@@ -94,9 +123,10 @@ fn tagged<T: serde::Serialize>(v: Versioned<T>) -> Response {
     response
 }
 
-fn change_context(state: &AppState, headers: &HeaderMap) -> ChangeContext {
+/// The change's attribution: the signed-in caller, else the service's configured actor.
+fn change_context(state: &AppState, caller: Option<Extension<Actor>>, headers: &HeaderMap) -> ChangeContext {
     ChangeContext {
-        actor: state.actor.to_string(),
+        actor: caller.map(|Extension(actor)| actor).unwrap_or_else(|| state.actor.as_ref().clone()),
         correlation_id: middleware::current_correlation_id().unwrap_or_default(),
         if_match: headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_string),
     }
@@ -190,12 +220,13 @@ async fn get_product_policy(
 async fn put_product_policy(
     State(state): State<AppState>,
     Path((policy_id, product_id)): Path<(String, String)>,
+    caller: Option<Extension<Actor>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let (policy, product): (PolicyId, ProductId) = (policy_id.parse()?, product_id.parse()?);
     let update = parse_update(&body)?;
-    let ctx = change_context(&state, &headers);
+    let ctx = change_context(&state, caller, &headers);
     let changed = blocking(&state, move |s| s.set_product_policy(&policy, &product, update.policy_value, &ctx)).await?;
     Ok(tagged(changed))
 }
@@ -225,12 +256,13 @@ async fn get_offer_type_policy(
 async fn put_offer_type_policy(
     State(state): State<AppState>,
     Path((policy_id, offer_type)): Path<(String, String)>,
+    caller: Option<Extension<Actor>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let (policy, offer): (PolicyId, OfferType) = (policy_id.parse()?, offer_type.parse()?);
     let update = parse_update(&body)?;
-    let ctx = change_context(&state, &headers);
+    let ctx = change_context(&state, caller, &headers);
     let changed =
         blocking(&state, move |s| s.set_offer_type_policy(&policy, &offer, update.policy_value, &ctx)).await?;
     Ok(tagged(changed))

@@ -3,6 +3,7 @@
 //! controls for testing clients (latency, throttling, errors).
 
 mod api;
+pub mod auth;
 mod error;
 mod middleware;
 pub mod store;
@@ -17,7 +18,7 @@ use tokio::net::TcpListener;
 
 pub use error::ApiError;
 pub use middleware::Simulation;
-pub use store::{PolicyStore, SqliteStore, StoreError};
+pub use store::{Actor, PolicyStore, SqliteStore, StoreError};
 
 /// The product catalogue the service is seeded with unless told otherwise.
 pub const BUILTIN_CATALOG: &str = include_str!("../../../catalog/allowselfservicepurchase.json");
@@ -35,11 +36,18 @@ pub struct ServiceConfig {
     /// How long one request may take before it is answered 408.
     pub request_timeout: Duration,
     pub simulation: Simulation,
+    /// Bearer tokens required on every v1.0 route when set (`serve --auth jwt`).
+    pub auth: Option<Arc<auth::Authenticator>>,
 }
 
 impl Default for ServiceConfig {
     fn default() -> Self {
-        Self { actor: "local".into(), request_timeout: Duration::from_secs(30), simulation: Simulation::default() }
+        Self {
+            actor: "local".into(),
+            request_timeout: Duration::from_secs(30),
+            simulation: Simulation::default(),
+            auth: None,
+        }
     }
 }
 
@@ -47,18 +55,19 @@ impl Default for ServiceConfig {
 #[derive(Clone)]
 pub(crate) struct AppState {
     store: Arc<dyn PolicyStore>,
-    actor: Arc<str>,
+    actor: Arc<Actor>,
 }
 
 /// The whole service as a router: mount it on a listener with [`serve`], or call it in-process.
 pub fn app(store: Arc<dyn PolicyStore>, config: &ServiceConfig) -> Router {
-    let state = AppState { store, actor: config.actor.as_str().into() };
+    let state = AppState { store, actor: Arc::new(Actor::named(config.actor.as_str())) };
     api::router(state, config)
 }
 
-/// The OpenAPI document of the v1.0 API, generated from the same route table as [`app`].
+/// The OpenAPI document of the v1.0 API, generated from the same route table as [`app`],
+/// as a service that requires sign-in serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api::openapi()
+    api::openapi(true)
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets requests in flight finish.

@@ -30,10 +30,27 @@ pub enum StoreError {
     Newer(i64),
 }
 
+/// Who made a change, as the audit log names them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Actor {
+    /// Readable: the user principal name, else the app id, else what the service was told.
+    pub name: String,
+    pub object_id: Option<String>,
+    pub app_id: Option<String>,
+    pub upn: Option<String>,
+}
+
+impl Actor {
+    /// An actor known by name only (no sign-in).
+    pub fn named(name: impl Into<String>) -> Self {
+        Self { name: name.into(), ..Self::default() }
+    }
+}
+
 /// What a change is attributed to in the audit log.
 #[derive(Debug, Clone)]
 pub struct ChangeContext {
-    pub actor: String,
+    pub actor: Actor,
     pub correlation_id: String,
     /// The `If-Match` header, if the caller sent one.
     pub if_match: Option<String>,
@@ -120,13 +137,23 @@ CREATE TABLE IF NOT EXISTS audit (
     target_name TEXT NOT NULL,
     old_value TEXT NOT NULL,
     new_value TEXT NOT NULL,
-    correlation_id TEXT NOT NULL
+    correlation_id TEXT NOT NULL,
+    actor_object_id TEXT,
+    actor_app_id TEXT,
+    actor_upn TEXT
 );
+";
+
+/// Layout 1 to 2: the audit log names signed-in callers (object id, app id, UPN).
+const MIGRATE_1_TO_2: &str = "
+ALTER TABLE audit ADD COLUMN actor_object_id TEXT;
+ALTER TABLE audit ADD COLUMN actor_app_id TEXT;
+ALTER TABLE audit ADD COLUMN actor_upn TEXT;
 ";
 
 /// The layout version kept in SQLite's `user_version`: a store written by a newer
 /// commerce-policy is refused rather than misread.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const PRODUCT: &str = "product";
 const OFFER_TYPE: &str = "OfferType";
@@ -153,6 +180,10 @@ impl SqliteStore {
         let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > SCHEMA_VERSION {
             return Err(StoreError::Newer(version));
+        }
+        // Older layouts are migrated in place, in the same transaction as everything else.
+        if version == 1 {
+            tx.execute_batch(MIGRATE_1_TO_2)?;
         }
         tx.execute_batch(SCHEMA)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -276,6 +307,62 @@ fn scoped_value(
     Ok((parse(value)?, version))
 }
 
+/// An audit row as stored; its values are parsed in [`AuditRow::into_entry`], so a damaged
+/// one is a [`StoreError`] rather than a SQLite conversion error.
+struct AuditRow {
+    id: i64,
+    at: String,
+    actor: String,
+    policy_id: String,
+    scope: String,
+    target_id: String,
+    target_name: String,
+    old_value: String,
+    new_value: String,
+    correlation_id: String,
+    actor_object_id: Option<String>,
+    actor_app_id: Option<String>,
+    actor_upn: Option<String>,
+}
+
+impl AuditRow {
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get(0)?,
+            at: r.get(1)?,
+            actor: r.get(2)?,
+            policy_id: r.get(3)?,
+            scope: r.get(4)?,
+            target_id: r.get(5)?,
+            target_name: r.get(6)?,
+            old_value: r.get(7)?,
+            new_value: r.get(8)?,
+            correlation_id: r.get(9)?,
+            actor_object_id: r.get(10)?,
+            actor_app_id: r.get(11)?,
+            actor_upn: r.get(12)?,
+        })
+    }
+
+    fn into_entry(self) -> Result<AuditEntry, StoreError> {
+        Ok(AuditEntry {
+            id: self.id,
+            at: self.at,
+            actor: self.actor,
+            actor_object_id: self.actor_object_id,
+            actor_app_id: self.actor_app_id,
+            actor_upn: self.actor_upn,
+            policy_id: parse(self.policy_id)?,
+            scope: self.scope,
+            target_id: self.target_id,
+            target_name: self.target_name,
+            old_value: parse(self.old_value)?,
+            new_value: parse(self.new_value)?,
+            correlation_id: self.correlation_id,
+        })
+    }
+}
+
 /// Writes a new value (if it differs) with its audit entry; returns the new version.
 #[allow(clippy::too_many_arguments)]
 fn write_scoped_value(
@@ -298,11 +385,12 @@ fn write_scoped_value(
         params![policy.as_str(), scope, target_id, value.as_str()],
     )?;
     tx.execute(
-        "INSERT INTO audit (at, actor, policy_id, scope, target_id, target_name, old_value, new_value, correlation_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO audit (at, actor, policy_id, scope, target_id, target_name, old_value, new_value, correlation_id,
+                            actor_object_id, actor_app_id, actor_upn)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
-            ctx.actor,
+            ctx.actor.name,
             policy.as_str(),
             scope,
             target_id,
@@ -310,6 +398,9 @@ fn write_scoped_value(
             old.as_str(),
             value.as_str(),
             ctx.correlation_id,
+            ctx.actor.object_id,
+            ctx.actor.app_id,
+            ctx.actor.upn,
         ],
     )?;
     Ok(version + 1)
@@ -460,39 +551,12 @@ impl PolicyStore for SqliteStore {
     fn audit(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT id, at, actor, policy_id, scope, target_id, target_name, old_value, new_value, correlation_id
+                "SELECT id, at, actor, policy_id, scope, target_id, target_name, old_value, new_value, correlation_id,
+                        actor_object_id, actor_app_id, actor_upn
                    FROM audit ORDER BY id DESC LIMIT ?1",
             )?;
-            let rows = stmt.query_map([limit], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, String>(8)?,
-                    r.get::<_, String>(9)?,
-                ))
-            })?;
-            rows.map(|row| {
-                let (id, at, actor, policy_id, scope, target_id, target_name, old, new, correlation_id) = row?;
-                Ok(AuditEntry {
-                    id,
-                    at,
-                    actor,
-                    policy_id: parse(policy_id)?,
-                    scope,
-                    target_id,
-                    target_name,
-                    old_value: parse(old)?,
-                    new_value: parse(new)?,
-                    correlation_id,
-                })
-            })
-            .collect()
+            let rows = stmt.query_map([limit], AuditRow::read)?;
+            rows.map(|row| row?.into_entry()).collect()
         })
     }
 }
@@ -512,7 +576,11 @@ mod tests {
     }
 
     fn ctx(if_match: Option<&str>) -> ChangeContext {
-        ChangeContext { actor: "local".into(), correlation_id: "c-1".into(), if_match: if_match.map(String::from) }
+        ChangeContext {
+            actor: Actor::named("local"),
+            correlation_id: "c-1".into(),
+            if_match: if_match.map(String::from),
+        }
     }
 
     fn ids() -> (PolicyId, ProductId) {
@@ -585,6 +653,45 @@ mod tests {
         Connection::open(&path).unwrap().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
         let err = SqliteStore::open(&path, &catalog).err().unwrap().to_string();
         assert!(err.contains("newer commerce-policy"), "{err}");
+    }
+
+    #[test]
+    fn a_layout_1_store_is_migrated_in_place_keeping_its_audit_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let catalog = Catalog::parse(CATALOG).unwrap();
+        let (policy, product) = ids();
+        let s = SqliteStore::open(&path, &catalog).unwrap();
+        s.set_product_policy(&policy, &product, PolicyValue::Disabled, &ctx(None)).unwrap();
+        drop(s);
+        // Back to layout 1: the audit table without the caller's columns.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "ALTER TABLE audit DROP COLUMN actor_object_id; ALTER TABLE audit DROP COLUMN actor_app_id;
+             ALTER TABLE audit DROP COLUMN actor_upn; PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        drop(conn);
+
+        let s = SqliteStore::open(&path, &catalog).unwrap();
+        let signed_in = ChangeContext {
+            actor: Actor {
+                name: "admin@contoso.test".into(),
+                object_id: Some("oid-1".into()),
+                app_id: Some("app-1".into()),
+                upn: Some("admin@contoso.test".into()),
+            },
+            ..ctx(None)
+        };
+        s.set_product_policy(&policy, &product, PolicyValue::Enabled, &signed_in).unwrap();
+        let audit = s.audit(10).unwrap();
+        assert_eq!(audit.len(), 2, "the layout 1 entry is kept");
+        assert_eq!((audit[1].actor.as_str(), audit[1].actor_upn.as_deref()), ("local", None));
+        assert_eq!(audit[0].actor_upn.as_deref(), Some("admin@contoso.test"));
+        assert_eq!(audit[0].actor_object_id.as_deref(), Some("oid-1"));
+        assert_eq!(audit[0].actor_app_id.as_deref(), Some("app-1"));
+        let conn = Connection::open(&path).unwrap();
+        assert_eq!(conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), SCHEMA_VERSION);
     }
 
     #[test]

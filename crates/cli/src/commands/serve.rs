@@ -5,19 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use commerce_model::Catalog;
+use commerce_service::auth::{AuthSettings, Authenticator, KeySource};
 use commerce_service::{ServiceConfig, Simulation, SqliteStore};
 
-use crate::cli::ServeArgs;
+use crate::cli::{ServeArgs, ServeAuth};
 use crate::endpoint::local_store_path;
 use crate::error::CliError;
 
 pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
-    if !args.listen.ip().is_loopback() {
-        return Err(CliError::Usage(format!(
-            "--listen {}: the service has no sign-in yet, so it listens on loopback only: use 127.0.0.1 or [::1]",
-            args.listen
-        )));
-    }
+    let auth = authenticator(&args).await?;
     let catalog = match &args.catalog {
         Some(path) => read_catalog(path)?,
         None => commerce_service::builtin_catalog(),
@@ -35,6 +31,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
             errors: args.simulate_errors,
             retry_after_secs: args.simulate_retry_after,
         },
+        auth,
         ..ServiceConfig::default()
     };
     let app = commerce_service::app(Arc::new(store), &config);
@@ -49,6 +46,54 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Other(format!("the service stopped: {e}")))?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The token checker `--auth` asks for, with its keys loaded if they can be: a JWKS URL that
+/// is down is not fatal (requests answer 503 until the keys load), a bad JWKS file is.
+async fn authenticator(args: &ServeArgs) -> Result<Option<Arc<Authenticator>>, CliError> {
+    if args.auth == ServeAuth::None {
+        return no_auth(args).map(|()| None);
+    }
+    let issuer = args.issuer.clone().ok_or_else(|| usage("--auth jwt needs --issuer, the `iss` of accepted tokens"))?;
+    if args.audience.is_empty() {
+        return Err(usage("--auth jwt needs --audience, the `aud` of accepted tokens (the service's app id or URI)"));
+    }
+    let keys = match (&args.jwks_url, &args.jwks_file) {
+        (Some(url), None) => KeySource::Url(url.clone()),
+        (None, Some(path)) => KeySource::File(path.clone()),
+        _ => return Err(usage("--auth jwt needs --jwks-url or --jwks-file, where the issuer's signing keys are")),
+    };
+    let settings = AuthSettings { issuer, audiences: args.audience.clone(), keys, leeway: args.clock_skew };
+    let auth = Authenticator::new(settings).map_err(|e| usage(&e.to_string()))?;
+    match (auth.load_keys().await, &auth.settings().keys) {
+        (Ok(_), _) => {}
+        (Err(e), KeySource::File(_)) => return Err(CliError::Usage(format!("--jwks-file: {e}"))),
+        (Err(e), KeySource::Url(_)) => {
+            tracing::warn!(error = %e, "signing keys not loaded yet: requests answer 503 until they load")
+        }
+    }
+    Ok(Some(Arc::new(auth)))
+}
+
+/// Without sign-in anyone who can reach the port can change policies: loopback only, and
+/// sign-in flags are refused rather than silently ignored.
+fn no_auth(args: &ServeArgs) -> Result<(), CliError> {
+    if !args.listen.ip().is_loopback() {
+        return Err(CliError::Usage(format!(
+            "--listen {}: without sign-in the service listens on loopback only: use 127.0.0.1 or [::1], or --auth jwt",
+            args.listen
+        )));
+    }
+    let given =
+        args.issuer.is_some() || !args.audience.is_empty() || args.jwks_url.is_some() || args.jwks_file.is_some();
+    if given {
+        return Err(usage("--issuer, --audience, --jwks-url and --jwks-file need --auth jwt"));
+    }
+    Ok(())
+}
+
+fn usage(message: &str) -> CliError {
+    CliError::Usage(message.to_string())
 }
 
 fn read_catalog(path: &Path) -> Result<Catalog, CliError> {
