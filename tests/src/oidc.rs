@@ -399,7 +399,8 @@ pub fn write_test_certificate(dir: &Path, name: &str) -> TestCertificate {
 
 fn pkcs12(cert_der: &[u8], key_der: &[u8], password: &str) -> Vec<u8> {
     let cert = p12_keystore::Certificate::from_der(cert_der).expect("certificate DER");
-    let chain = p12_keystore::PrivateKeyChain::new(key_der, [1u8; 20], vec![cert]);
+    let key = p12_keystore::PrivateKey::from_der(key_der).expect("PKCS#8 key");
+    let chain = p12_keystore::PrivateKeyChain::new(vec![1u8; 20], key, vec![cert]);
     let mut store = p12_keystore::KeyStore::new();
     store.add_entry("test", p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
     store.writer(password).write().expect("PKCS#12 written")
