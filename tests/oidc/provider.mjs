@@ -13,6 +13,10 @@
 //   GET /test/federated-token?client_id=ID  an assertion for the federated client, signed by the
 //                                           workload key this provider holds (stands in for
 //                                           GitHub Actions' token issuer)
+//   GET /msi/token                          App Service's managed identity endpoint
+//                                           (IDENTITY_ENDPOINT; header X-IDENTITY-HEADER)
+//   GET /metadata/identity/oauth2/token     the Azure Instance Metadata Service (header Metadata)
+//   Both answer with a token of the federated client: it plays the resource's managed identity.
 // Every value here is a test value: the secrets are not secrets, only distinctive strings.
 
 import * as crypto from 'node:crypto';
@@ -25,6 +29,8 @@ import Provider from 'oidc-provider';
 const TENANT = process.env.OIDC_TENANT || '5c0e6d6a-9b1f-4e0a-8f3e-2d7c4b1a9e60';
 const ACCESS_TOKEN_TTL = Number.parseInt(process.env.OIDC_ACCESS_TOKEN_TTL || '3600', 10);
 const LICENSING = 'aeb86249-8ea3-49e2-900b-54cc8e308f85';
+// What App Service puts in IDENTITY_HEADER: a test value.
+const MSI_HEADER = 'test-identity-header';
 
 const ROLE_READ = 'Policy.Read.AllowSelfServicePurchase';
 const ROLE_WRITE = 'Policy.ReadWrite.AllowSelfServicePurchase';
@@ -258,9 +264,45 @@ async function readForm(req) {
   return querystring.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
+/** A managed identity's token, in the shape of App Service (`expires_on`) or IMDS (`expires_in`). */
+async function managedIdentity(req, res, url) {
+  const appService = url.pathname === '/msi/token';
+  const proof = appService ? req.headers['x-identity-header'] === MSI_HEADER : req.headers.metadata === 'true';
+  if (!proof) {
+    answer(res, 400, { error: 'invalid_request', error_description: 'the identity header is missing or wrong' });
+    return;
+  }
+  const clientId = url.searchParams.get('client_id');
+  if (clientId && clientId !== CLIENTS.federated) {
+    answer(res, 400, { error: 'invalid_request', error_description: 'Identity not found' });
+    return;
+  }
+  const resource = url.searchParams.get('resource') || LICENSING;
+  const form = {
+    client_id: CLIENTS.federated,
+    grant_type: 'client_credentials',
+    scope: `${resource}/.default`,
+    client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    client_assertion: federatedToken(CLIENTS.federated),
+  };
+  const response = await fetch(tokenEndpoint, { method: 'POST', body: new URLSearchParams(form) });
+  const token = await response.json();
+  if (!response.ok) {
+    answer(res, 500, token);
+    return;
+  }
+  const expiresOn = String(Math.floor(Date.now() / 1000) + token.expires_in);
+  const shape = appService ? {} : { expires_in: String(token.expires_in) };
+  answer(res, 200, { access_token: token.access_token, expires_on: expiresOn, resource, token_type: 'Bearer', ...shape });
+}
+
 server.on('request', async (req, res) => {
   try {
     const url = new URL(req.url, base);
+    if (url.pathname === '/msi/token' || url.pathname === '/metadata/identity/oauth2/token') {
+      await managedIdentity(req, res, url);
+      return;
+    }
     if (url.pathname === '/test/federated-token') {
       const clientId = url.searchParams.get('client_id') || CLIENTS.federated;
       answer(res, 200, { token: federatedToken(clientId) });

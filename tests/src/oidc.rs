@@ -49,6 +49,8 @@ pub const CERTIFICATE_CLIENT_ID: &str = "7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e04";
 /// A `private_key_jwt` client whose assertions come from [`Provider::federated_token`] (a
 /// stand-in for GitHub Actions' token issuer); it has the writer's roles.
 pub const FEDERATED_CLIENT_ID: &str = "7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e05";
+/// The App Service identity header the provider's managed identity endpoint expects.
+pub const MSI_HEADER: &str = "test-identity-header";
 /// Every secret above, for tests that scan output for leaks.
 pub const TEST_SECRETS: [&str; 3] = [WRITER_CLIENT_SECRET, READER_CLIENT_SECRET, NO_ROLES_CLIENT_SECRET];
 

@@ -130,6 +130,49 @@ fn federated_token_from_a_file_and_from_a_variable() {
     assert_connected(&sandbox.run_command(command, &connect_args(&provider, &service, &flow), ""), &account);
 }
 
+#[test]
+fn managed_identity_from_app_service_and_from_the_instance_metadata_service() {
+    let (provider, sandbox) = (Provider::start(), Sandbox::new());
+    let service = secured_service(&sandbox, &provider);
+    let account = format!("application {}", oidc::FEDERATED_CLIENT_ID);
+    let args = connect_args(&provider, &service, &["--managed-identity"]);
+
+    let mut app_service = sandbox.command();
+    app_service
+        .env("IDENTITY_ENDPOINT", format!("{}/msi/token", provider.url()))
+        .env("IDENTITY_HEADER", oidc::MSI_HEADER);
+    let connected = sandbox.run_command(app_service, &args, "");
+    run_ok_with_account(&connected, &account);
+    // No credential store: each command asks the identity endpoint again.
+    let mut again = sandbox.command();
+    again.env("IDENTITY_ENDPOINT", format!("{}/msi/token", provider.url())).env("IDENTITY_HEADER", oidc::MSI_HEADER);
+    sandbox.run_command(again, &["product-policies", "list"], "").assert_ok();
+
+    let imds = || {
+        let mut command = sandbox.command();
+        command.env_remove("IDENTITY_ENDPOINT").env("COMMERCE_POLICY_IMDS_ENDPOINT", provider.url());
+        command
+    };
+    run_ok_with_account(&sandbox.run_command(imds(), &args, ""), &account);
+    // A user-assigned identity that is not there.
+    let mut wrong = args.clone();
+    wrong.extend(["--client-id", "00000000-0000-0000-0000-000000000000"]);
+    let refused = sandbox.run_command(imds(), &wrong, "");
+    refused.assert_fails_with(3);
+    assert!(refused.stderr.contains("--client-id"), "{refused:#?}");
+    // Off Azure: nothing answers.
+    let mut nowhere = sandbox.command();
+    nowhere.env("COMMERCE_POLICY_IMDS_ENDPOINT", "http://127.0.0.1:9");
+    sandbox.run_command(nowhere, &args, "").assert_fails_with(7);
+}
+
+/// Managed identities sign in without a tenant flag: the token names it.
+fn run_ok_with_account(run: &Run, account: &str) {
+    run.assert_ok();
+    assert_eq!(run.json()["Account"], account, "{run:#?}");
+    assert_eq!(run.json()["TenantId"], oidc::TENANT, "{run:#?}");
+}
+
 /// Runs `connect --device-code` and approves the code it shows as `login`.
 fn device_code_connect(sandbox: &Sandbox, provider: &Provider, service: &Service, login: &str, keyring: bool) -> Run {
     let mut command = if keyring { sandbox.command_in_keyring() } else { sandbox.command() };
