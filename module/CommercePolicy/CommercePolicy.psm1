@@ -477,9 +477,15 @@ function Connect-MSCommerce {
     $script:Session = @{}
     $script:CompletionCache = @{}
 
-    $signInNamed = @($script:SignInParameterNames | Where-Object { $PSBoundParameters.ContainsKey($_) })
+    # (A loop, not Where-Object: in its script block $PSBoundParameters would be its own, empty.)
+    $signInNamed = $false
+    foreach ($name in $script:SignInParameterNames) {
+        if ($PSBoundParameters.ContainsKey($name)) {
+            $signInNamed = $true
+        }
+    }
     if ($PSCmdlet.ParameterSetName -eq 'DeviceCode' -and $PSBoundParameters.ContainsKey('Endpoint') -and
-        $Endpoint -ne 'microsoft' -and $signInNamed.Count -eq 0) {
+        $Endpoint -ne 'microsoft' -and -not $signInNamed) {
         Connect-CommercePolicyEndpoint -Cmdlet $PSCmdlet -Endpoint $Endpoint -PassThru:$PassThru
         return
     }

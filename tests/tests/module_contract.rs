@@ -769,13 +769,25 @@ fn every_cmdlet_parameter_maps_onto_a_flag_the_binary_accepts() {
                 }
             }
             if is("Interactive") && !is("Switch") {
-                problems.push(format!("{at}: Interactive goes with a switch (the flag that makes the binary talk to a person)"));
+                problems.push(format!(
+                    "{at}: Interactive goes with a switch (the flag that makes the binary talk to a person)"
+                ));
             }
             // A SecureString never becomes an argument: only an environment variable of the
             // child, or standard input.
             if secure && env.is_none() && !is("SecretStdin") {
-                problems.push(format!("{at}: a [SecureString] must map to Env or SecretStdin, never onto {flag} itself"));
+                problems
+                    .push(format!("{at}: a [SecureString] must map to Env or SecretStdin, never onto {flag} itself"));
             }
+        }
+    }
+    // And the allowed list holds no parameter that is mapped by now, or gone.
+    for (cmdlet, param, why) in UNMAPPED_ALLOWED {
+        let mapping = table.get(cmdlet).and_then(|e| e.get("Parameters")).and_then(|p| p.get(param));
+        if mapping.and_then(|m| m.get("Unmapped")).is_none() {
+            problems.push(format!(
+                "{cmdlet} -{param} is allowed to map to nothing ({why}), but the table maps it or lacks it"
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -811,7 +823,8 @@ fn the_session_keeps_only_an_endpoint_and_a_token_that_every_subcommand_accepts(
     let map = psm1().assignment("$script:SessionParameters").expect("$script:SessionParameters");
     let names: BTreeSet<&str> = map.entries().iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(names, BTreeSet::from(["AccessToken", "Endpoint"]), "what the session may keep");
-    let connect = command_table().get("Connect-MSCommerce").and_then(|e| e.get("Parameters")).cloned().expect("Connect");
+    let connect =
+        command_table().get("Connect-MSCommerce").and_then(|e| e.get("Parameters")).cloned().expect("Connect");
     for (name, mapping) in map.entries() {
         assert_eq!(connect.get(name), Some(mapping), "the session maps -{name} as Connect-MSCommerce does");
         let flag = mapping.get("Flag").and_then(Value::str).expect("Flag");
@@ -1054,7 +1067,15 @@ fn parameter_sets_are_those_of_mscommerce_2_and_of_the_baseline_cmdlets() {
                 ),
                 (
                     "CertificateThumbprint",
-                    &["TenantId", "ClientId", "Resource?", "CertificateThumbprint", "Environment?", "Endpoint?", "PassThru?"],
+                    &[
+                        "TenantId",
+                        "ClientId",
+                        "Resource?",
+                        "CertificateThumbprint",
+                        "Environment?",
+                        "Endpoint?",
+                        "PassThru?",
+                    ],
                 ),
                 (
                     "ClientSecret",
@@ -1075,11 +1096,27 @@ fn parameter_sets_are_those_of_mscommerce_2_and_of_the_baseline_cmdlets() {
                 ),
                 (
                     "FederatedToken",
-                    &["TenantId", "ClientId", "Resource?", "FederatedTokenFile", "Environment?", "Endpoint?", "PassThru?"],
+                    &[
+                        "TenantId",
+                        "ClientId",
+                        "Resource?",
+                        "FederatedTokenFile",
+                        "Environment?",
+                        "Endpoint?",
+                        "PassThru?",
+                    ],
                 ),
                 (
                     "ManagedIdentity",
-                    &["TenantId?", "ClientId?", "Resource?", "ManagedIdentity", "Environment?", "Endpoint?", "PassThru?"],
+                    &[
+                        "TenantId?",
+                        "ClientId?",
+                        "Resource?",
+                        "ManagedIdentity",
+                        "Environment?",
+                        "Endpoint?",
+                        "PassThru?",
+                    ],
                 ),
             ],
         ),
@@ -1327,7 +1364,10 @@ fn mscommerce_documented_usage_binds_to_our_cmdlets() {
     // bind to, per cmdlet call in it.
     let usages: &[(&str, &[&str])] = &[
         ("Connect-MSCommerce", &["DeviceCode"]),
-        ("Connect-MSCommerce #sign-in with your global or billing administrator account when prompted", &["DeviceCode"]),
+        (
+            "Connect-MSCommerce #sign-in with your global or billing administrator account when prompted",
+            &["DeviceCode"],
+        ),
         // MSCommerce's own parameters, with its defaults spelt out.
         (
             "Connect-MSCommerce -ClientId 3d5cffa9-04da-4657-8cab-c7f074657cad -RedirectUri http://localhost/m365/commerce -Resource aeb86249-8ea3-49e2-900b-54cc8e308f85/.default",

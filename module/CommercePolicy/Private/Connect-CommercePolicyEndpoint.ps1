@@ -27,8 +27,10 @@ function Connect-CommercePolicyEndpoint {
     )
 
     $script:Session = @{ Endpoint = $Endpoint }
-    $policies = Invoke-CommercePolicyCommand -Cmdlet $Cmdlet -CommandName 'Get-MSCommercePolicies' -Parameters @{}
-    if ($null -eq $policies) {
+    $code = -1
+    $policies = Invoke-CommercePolicyCommand -Cmdlet $Cmdlet -CommandName 'Get-MSCommercePolicies' -Parameters @{} -ExitCode ([ref] $code)
+    if ($code -ne 0) {
+        # The error record is written.
         return
     }
     Write-Verbose ('Every cmdlet of this session now goes to {0}, without a sign-in: {1} policies' -f $Endpoint, @($policies).Count)
