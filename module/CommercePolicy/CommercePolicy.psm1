@@ -20,11 +20,18 @@ foreach ($privateScript in (Get-ChildItem -Path (Join-Path $PSScriptRoot 'Privat
 #   Positional  the value goes last, after '--', as the binary's positional argument of that id
 #   Env         the value goes in this environment variable of the child process only (secrets
 #               never go on a command line); Flag then names the flag the variable stands for
+#               (the flag's own variable) or goes with (a password that its --help names). A
+#               SecureString is converted only as the child process is started
+#   SecretStdin the flag alone (a switch of the binary), and the value, a SecureString, written to
+#               the binary's standard input, converted only at the moment it is written
 #   Stdin       the values go to the binary's standard input, one per line, and the flag gets '-'
 #   Switch      the flag alone, when the parameter is present and true
+#   Interactive with Switch: when the flag is given, the binary talks to the person while it runs
+#               (device code): its stderr is not captured but goes straight to the console
 #   Path        the value is a file path: resolved against PowerShell's current location before
 #               it reaches the binary, whose working directory is the process's, not that location
-#   Unmapped    accepted for MSCommerce compatibility, given to nothing yet (the reason)
+#   Unmapped    accepted, given to nothing (the reason): for MSCommerce compatibility, or handled
+#               by the cmdlet itself
 # An entry's Output is 'Objects' (the default: JSON converted to objects of TypeName, or of
 # ScopeTypeName when they carry Scope properties) or 'Text' (the binary's output as it is). A result
 # that failed (it has an ExitCode) is written as an error record in place of the object; with
@@ -33,19 +40,28 @@ foreach ($privateScript in (Get-ChildItem -Path (Join-Path $PSScriptRoot 'Privat
 # command tree (commerce-policy describe-cli) and against the functions' param blocks.
 $script:CommandTable = @{
     'Connect-MSCommerce'            = @{
-        # No sign-in subcommand yet: the connection is checked by listing the policies.
-        Command    = @('policies', 'list')
-        TypeName   = 'CommercePolicy.Policy'
+        Command    = @('connect')
+        TypeName   = 'CommercePolicy.Connection'
         Parameters = @{
-            Endpoint    = @{ Flag = '--endpoint' }
-            AccessToken = @{ Flag = '--access-token'; Env = 'COMMERCE_POLICY_ACCESS_TOKEN' }
-            ClientId    = @{ Unmapped = 'MSCommerce compatibility: kept for commerce-policy connect --client-id' }
-            RedirectUri = @{ Unmapped = 'MSCommerce compatibility: interactive sign-in is not in the binary yet' }
-            Resource    = @{ Unmapped = 'MSCommerce compatibility: the binary asks for the licensing scope itself' }
+            TenantId              = @{ Flag = '--tenant-id' }
+            ClientId              = @{ Flag = '--client-id' }
+            Resource              = @{ Flag = '--resource' }
+            Environment           = @{ Flag = '--environment' }
+            Endpoint              = @{ Flag = '--endpoint' }
+            DeviceCode            = @{ Flag = '--device-code'; Switch = $true; Interactive = $true }
+            ClientSecret          = @{ Flag = '--client-secret'; SecretStdin = $true }
+            CertificatePath       = @{ Flag = '--certificate'; Path = $true }
+            CertificatePassword   = @{ Flag = '--certificate'; Env = 'COMMERCE_POLICY_CERTIFICATE_PASSWORD' }
+            ManagedIdentity       = @{ Flag = '--managed-identity'; Switch = $true }
+            FederatedTokenFile    = @{ Flag = '--federated-token-file'; Path = $true }
+            AccessToken           = @{ Flag = '--access-token'; Env = 'COMMERCE_POLICY_ACCESS_TOKEN' }
+            RedirectUri           = @{ Unmapped = 'MSCommerce compatibility: its interactive browser sign-in; the binary signs a person in with a device code, which needs no redirect URI' }
+            CertificateThumbprint = @{ Unmapped = 'the binary cannot read the Windows certificate store yet: the cmdlet stops and says to export the certificate to a PFX and use -CertificatePath' }
+            PassThru              = @{ Unmapped = 'the cmdlet writes the connection object itself' }
         }
     }
     'Disconnect-MSCommerce'         = @{
-        Command    = @()
+        Command    = @('disconnect')
         TypeName   = ''
         Parameters = @{}
     }
@@ -157,9 +173,22 @@ $script:ExitCodeErrors = @{
 $script:DriftExitCode = 8
 
 # What Connect-MSCommerce keeps for this session (MSCommerce kept its token in a session
-# variable); Invoke-CommercePolicyCommand applies Endpoint and AccessToken to every call
-# through the Connect-MSCommerce entry of the command table.
+# variable): only where requests go and a ready token, never a sign-in parameter (the binary
+# remembers its connection itself). Invoke-CommercePolicyCommand applies it to every call with
+# $script:SessionParameters, whose flags are global flags of the binary.
 $script:Session = @{}
+$script:SessionParameters = @{
+    Endpoint    = @{ Flag = '--endpoint' }
+    AccessToken = @{ Flag = '--access-token'; Env = 'COMMERCE_POLICY_ACCESS_TOKEN' }
+}
+
+# Parameters of Connect-MSCommerce's default set that ask for a sign-in even with -Endpoint:
+# -Endpoint with none of them only chooses where the cmdlets go.
+$script:SignInParameterNames = @('DeviceCode', 'TenantId', 'ClientId', 'Resource', 'Environment')
+
+# Parameter sets of Connect-MSCommerce whose later cmdlets need no credential store: the binary
+# signs in again from the identity or the token file, or the session keeps the token.
+$script:RenewedWithoutStore = @('ManagedIdentity', 'FederatedToken', 'AccessToken')
 
 # Product and policy ids for tab completion, per endpoint and policy; cleared by Connect,
 # Disconnect and Update.
@@ -168,53 +197,168 @@ $script:CompletionCache = @{}
 function Connect-MSCommerce {
     <#
     .SYNOPSIS
-    Chooses the service and the access token that the other cmdlets of this session use.
+    Signs in to a Microsoft 365 tenant (or chooses a commerce-policy service) for every later cmdlet.
 
     .DESCRIPTION
-    Keeps -Endpoint and -AccessToken for this PowerShell session and applies them to every later
-    cmdlet, as MSCommerce kept its token in a session variable. The connection is checked by
-    listing the policies (commerce-policy policies list); a failure is reported as an error
-    record, and the settings are still kept so that later cmdlets fail the same way instead of
-    silently using another service.
+    Runs 'commerce-policy connect': the binary signs in to Entra ID with the flow the parameter set
+    chooses, keeps the sign-in in the OS credential store (Windows Credential Manager, macOS
+    Keychain, the Linux secret service or kernel keyring), saves the connection (tenant, cloud,
+    client, flow, endpoint; no secrets) in its data folder, and sends every later command to that
+    tenant. The binary remembers the connection itself, so it also holds for new PowerShell
+    sessions and for the binary run on its own, until Disconnect-MSCommerce.
 
-    Interactive, device-code, secret, certificate, managed-identity and federated sign-in come
-    with the binary's 'commerce-policy connect'; until then Connect-MSCommerce needs -AccessToken
-    or -Endpoint and says so when given neither. Without any Connect-MSCommerce, the cmdlets use
-    the binary's default endpoint ($env:COMMERCE_POLICY_ENDPOINT, else the embedded local store).
+    The flows, one per parameter set:
+    - DeviceCode (the default, also with no parameters at all, as MSCommerce was called): a
+      person signs in on any device; the instruction ("To sign in, open URL and enter the code
+      CODE") is written straight to the console while the binary waits.
+    - ClientSecret, Certificate (a PEM or .pfx/.p12 file), FederatedToken (a token file, as in
+      Kubernetes workload identity or a CI runner) and ManagedIdentity: an application signs in
+      unattended.
+    - AccessToken: a token obtained elsewhere.
+    - CertificateThumbprint: a certificate of the Windows certificate store. The binary cannot
+      read the store yet: the cmdlet stops with an error that says how to export it to a PFX.
 
-    .PARAMETER Endpoint
-    Where to send requests: 'microsoft' (https://licensing.m365.microsoft.com), 'local' (the
-    embedded store in your data folder), or the URL of a 'commerce-policy serve'. With
-    -AccessToken alone, 'microsoft'.
+    Secrets never reach a command line, a log or this PowerShell process's environment: -ClientSecret
+    is written to the binary's standard input, -CertificatePassword and -AccessToken go into
+    environment variables of the child process only, and a SecureString is converted only at
+    that moment.
 
-    .PARAMETER AccessToken
-    A bearer token for the licensing service (resource aeb86249-8ea3-49e2-900b-54cc8e308f85).
-    It reaches the binary through the COMMERCE_POLICY_ACCESS_TOKEN environment variable of the
-    child process, never on a command line.
+    With -Endpoint 'local' or the URL of a commerce-policy service, and none of -DeviceCode,
+    -TenantId, -ClientId, -Resource or -Environment, nothing signs in: the cmdlets of this
+    session go to that endpoint (a CI sandbox, say), and the connection is checked by listing
+    the policies. A failed check is an error record; the endpoint is kept anyway, so that later
+    cmdlets fail the same way instead of silently using another service.
+
+    This PowerShell session keeps only an endpoint and an access token (of -Endpoint alone, or of
+    -AccessToken with the endpoint the binary connected to) and applies them to every later
+    cmdlet; sign-in parameters are given to 'connect' alone.
+
+    Connect-MSCommerce writes nothing to the pipeline, as MSCommerce's did; -PassThru writes the
+    connection (CommercePolicy.Connection: TenantId, Environment, Endpoint, Account, SignIn,
+    ExpiresOn, CredentialStore), and -Verbose says where the cmdlets now go. When no credential
+    store is usable on this machine, a warning says that later cmdlets cannot reuse the sign-in.
+
+    .PARAMETER TenantId
+    The tenant: its id or a domain like contoso.onmicrosoft.com. Needed to sign in as an
+    application; a person may leave it out (the tenant of the account is used).
 
     .PARAMETER ClientId
-    MSCommerce's public client id. Accepted so that existing scripts bind; it takes effect once
-    the binary signs in by itself.
+    The application (client) id. Device code uses MSCommerce's public client when it is left
+    out; with -ManagedIdentity it chooses a user-assigned identity.
 
     .PARAMETER RedirectUri
-    MSCommerce's redirect URI for interactive sign-in. Accepted so that existing scripts bind;
-    not used.
+    MSCommerce's redirect URI for its interactive browser sign-in. Accepted so that existing
+    scripts bind; the binary signs a person in with a device code instead, which needs none.
 
     .PARAMETER Resource
-    MSCommerce's scope. Accepted so that existing scripts bind; the binary asks for the
-    licensing scope itself.
+    The resource to ask tokens for; MSCommerce's scope form
+    'aeb86249-8ea3-49e2-900b-54cc8e308f85/.default' works too. Default: the licensing service.
+
+    .PARAMETER DeviceCode
+    Sign in as a person with a device code. This is also what Connect-MSCommerce does with no
+    sign-in parameter at all.
+
+    .PARAMETER ClientSecret
+    Sign in as the application -ClientId with this client secret, as a SecureString (from
+    Read-Host -AsSecureString, Get-Secret of Microsoft.PowerShell.SecretManagement, or
+    ConvertTo-SecureString). It reaches the binary on its standard input.
+
+    .PARAMETER CertificatePath
+    Sign in as the application -ClientId with a certificate: a PEM file holding the certificate
+    and its private key, or a .pfx/.p12 file. Relative to the current PowerShell location.
+
+    .PARAMETER CertificatePassword
+    The password of a .pfx/.p12 file, as a SecureString. It reaches the binary in the
+    COMMERCE_POLICY_CERTIFICATE_PASSWORD environment variable of the child process only.
+
+    .PARAMETER CertificateThumbprint
+    A certificate of the Windows certificate store. Not supported yet: export it with
+    Export-PfxCertificate and use -CertificatePath and -CertificatePassword.
+
+    .PARAMETER ManagedIdentity
+    Sign in as the managed identity of this Azure resource (a VM, an Azure Automation account,
+    a Function); with -ClientId, a user-assigned identity.
+
+    .PARAMETER FederatedTokenFile
+    Sign in as the application -ClientId with a federated token read from this file for every
+    token: Kubernetes workload identity ($env:AZURE_FEDERATED_TOKEN_FILE) or a CI runner's
+    OpenID Connect token. Relative to the current PowerShell location.
+
+    .PARAMETER AccessToken
+    A bearer token for the licensing service (resource aeb86249-8ea3-49e2-900b-54cc8e308f85)
+    obtained elsewhere. It reaches the binary through the COMMERCE_POLICY_ACCESS_TOKEN
+    environment variable of the child process, never on a command line, and this session sends
+    it with every later cmdlet.
+
+    .PARAMETER Environment
+    The Microsoft cloud: worldwide (the default), usgov-high (GCC High), usgov-dod (DoD) or
+    china (21Vianet); Azure's names AzureCloud, AzureUSGovernment and AzureChinaCloud work too.
+    It chooses both the sign-in host and the licensing service.
+
+    .PARAMETER Endpoint
+    Where to send requests instead of the cloud's licensing service: the URL of a
+    commerce-policy service, or 'local' (the embedded store in your data folder). Alone, it
+    signs in to nothing (see the description).
+
+    .PARAMETER PassThru
+    Write the connection object to the pipeline.
+
+    .EXAMPLE
+    Connect-MSCommerce
+
+    Signs a person in with a device code, as MSCommerce's Connect-MSCommerce signed in
+    interactively: open the page shown on any device, enter the code, and sign in with a global
+    or billing administrator account. The sign-in is kept and renewed by the binary.
+
+    .EXAMPLE
+    Connect-MSCommerce -TenantId contoso.onmicrosoft.com -ClientId $appId -ClientSecret (Read-Host -AsSecureString -Prompt 'Client secret')
+
+    Signs in as an application with a client secret; the application needs the app permission
+    Policy.ReadWrite.AllowSelfServicePurchase. From a vault instead:
+    -ClientSecret (Get-Secret -Name CommercePolicyApp).
+
+    .EXAMPLE
+    Connect-MSCommerce -TenantId contoso.onmicrosoft.com -ClientId $appId -CertificatePath ./commerce-app.pfx -CertificatePassword (Read-Host -AsSecureString -Prompt 'PFX password')
+
+    Signs in as an application with a certificate in a PFX file (a PEM file needs no password).
+
+    .EXAMPLE
+    Connect-MSCommerce -ManagedIdentity
+
+    Signs in as the managed identity of the Azure VM, Automation account or Function this runs
+    on; add -ClientId for a user-assigned identity.
+
+    .EXAMPLE
+    Connect-MSCommerce -TenantId $env:AZURE_TENANT_ID -ClientId $env:AZURE_CLIENT_ID -FederatedTokenFile $env:AZURE_FEDERATED_TOKEN_FILE
+
+    Kubernetes (AKS workload identity): signs in with the service account token that the
+    cluster projects into the pod and renews in that file.
+
+    .EXAMPLE
+    $oidc = Invoke-RestMethod -Uri "$($env:ACTIONS_ID_TOKEN_REQUEST_URL)&audience=api://AzureADTokenExchange" -Headers @{ Authorization = "Bearer $($env:ACTIONS_ID_TOKEN_REQUEST_TOKEN)" }
+    Set-Content -Path (Join-Path $env:RUNNER_TEMP 'oidc-token') -Value $oidc.value -NoNewline
+    Connect-MSCommerce -TenantId $env:TENANT_ID -ClientId $env:CLIENT_ID -FederatedTokenFile (Join-Path $env:RUNNER_TEMP 'oidc-token')
+
+    GitHub Actions (a job with permissions: id-token: write): signs in with the job's OpenID
+    Connect token, for an app registration with a federated credential for the repository.
 
     .EXAMPLE
     Connect-MSCommerce -AccessToken $token
 
-    Uses Microsoft's licensing service with a token for resource
-    aeb86249-8ea3-49e2-900b-54cc8e308f85 obtained elsewhere (an app registration with
-    Policy.ReadWrite.AllowSelfServicePurchase, or Get-AzAccessToken).
+    Uses a token for resource aeb86249-8ea3-49e2-900b-54cc8e308f85 obtained elsewhere, such as
+    (Get-AzAccessToken -ResourceUrl 'aeb86249-8ea3-49e2-900b-54cc8e308f85').Token.
+
+    .EXAMPLE
+    Connect-MSCommerce -Environment usgov-high -PassThru
+
+    Signs a person in to a GCC High tenant with a device code, sends the cmdlets to the GCC
+    High licensing service, and writes the connection.
 
     .EXAMPLE
     Connect-MSCommerce -Endpoint http://127.0.0.1:8080
 
-    Sends every later cmdlet to a commerce-policy service, such as a CI sandbox.
+    Sends every later cmdlet of this session to a commerce-policy service, such as a CI sandbox,
+    without signing in.
 
     .EXAMPLE
     Connect-MSCommerce -Endpoint local
@@ -222,29 +366,90 @@ function Connect-MSCommerce {
     Uses the embedded local store: every cmdlet works with no tenant.
 
     .OUTPUTS
-    None.
+    CommercePolicy.Connection, with -PassThru.
 
     .NOTES
-    Binary: commerce-policy policies list (to check the connection), with --endpoint and the
-    COMMERCE_POLICY_ACCESS_TOKEN environment variable.
+    Binary: commerce-policy connect --output json, with --tenant-id, --client-id, --resource,
+    --environment, --endpoint and one of --device-code, --client-secret (the secret on stdin),
+    --certificate (password in COMMERCE_POLICY_CERTIFICATE_PASSWORD), --managed-identity,
+    --federated-token-file, or COMMERCE_POLICY_ACCESS_TOKEN. -Endpoint alone: commerce-policy
+    policies list, to check the endpoint.
 
     .LINK
     Disconnect-MSCommerce
     #>
-    [CmdletBinding()]
-    [OutputType([void])]
+    [CmdletBinding(DefaultParameterSetName = 'DeviceCode')]
+    [OutputType('CommercePolicy.Connection')]
     param(
-        [Parameter()]
+        [Parameter(ParameterSetName = 'DeviceCode')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'ClientSecret')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'Certificate')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'CertificateThumbprint')]
+        [Parameter(ParameterSetName = 'ManagedIdentity')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'FederatedToken')]
+        [ValidateNotNullOrEmpty()]
         [string]
-        $ClientId = '3d5cffa9-04da-4657-8cab-c7f074657cad',
+        $TenantId,
 
-        [Parameter()]
+        [Parameter(ParameterSetName = 'DeviceCode')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'ClientSecret')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'Certificate')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'CertificateThumbprint')]
+        [Parameter(ParameterSetName = 'ManagedIdentity')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'FederatedToken')]
+        [ValidateNotNullOrEmpty()]
+        [string]
+        $ClientId,
+
+        [Parameter(ParameterSetName = 'DeviceCode')]
         [Uri]
-        $RedirectUri = [Uri] 'http://localhost/m365/commerce',
+        $RedirectUri,
 
         [Parameter()]
+        [ValidateNotNullOrEmpty()]
         [string]
-        $Resource = 'aeb86249-8ea3-49e2-900b-54cc8e308f85/.default',
+        $Resource,
+
+        [Parameter(ParameterSetName = 'DeviceCode')]
+        [switch]
+        $DeviceCode,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'ClientSecret')]
+        [System.Security.SecureString]
+        $ClientSecret,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'Certificate')]
+        [ValidateNotNullOrEmpty()]
+        [string]
+        $CertificatePath,
+
+        [Parameter(ParameterSetName = 'Certificate')]
+        [System.Security.SecureString]
+        $CertificatePassword,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'CertificateThumbprint')]
+        [ValidateNotNullOrEmpty()]
+        [string]
+        $CertificateThumbprint,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'ManagedIdentity')]
+        [switch]
+        $ManagedIdentity,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'FederatedToken')]
+        [ValidateNotNullOrEmpty()]
+        [string]
+        $FederatedTokenFile,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'AccessToken')]
+        [ValidateNotNullOrEmpty()]
+        [string]
+        $AccessToken,
+
+        [Parameter()]
+        [ValidateSet('worldwide', 'usgov-high', 'usgov-dod', 'china', 'AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud')]
+        [string]
+        $Environment,
 
         [Parameter()]
         [ValidateNotNullOrEmpty()]
@@ -252,53 +457,84 @@ function Connect-MSCommerce {
         $Endpoint,
 
         [Parameter()]
-        [ValidateNotNullOrEmpty()]
-        [string]
-        $AccessToken
+        [switch]
+        $PassThru
     )
 
-    if (-not $PSBoundParameters.ContainsKey('Endpoint') -and -not $PSBoundParameters.ContainsKey('AccessToken')) {
-        $message = 'Connect-MSCommerce cannot sign in by itself yet: pass -AccessToken with a token for ' +
-            'the licensing service (resource aeb86249-8ea3-49e2-900b-54cc8e308f85), or -Endpoint with ' +
-            "'local' or the URL of a commerce-policy service."
+    if ($PSCmdlet.ParameterSetName -eq 'CertificateThumbprint') {
+        $message = ('Connect-MSCommerce cannot read the Windows certificate store yet (thumbprint {0}). ' +
+            'Export the certificate with its private key to a PFX file, for example ' +
+            "Export-PfxCertificate -Cert Cert:\CurrentUser\My\{0} -FilePath commerce-app.pfx -Password `$password, " +
+            'and connect with -CertificatePath commerce-app.pfx -CertificatePassword $password.') -f $CertificateThumbprint
         $exception = New-Object System.NotSupportedException -ArgumentList $message
         $record = New-Object System.Management.Automation.ErrorRecord -ArgumentList @(
-            $exception, 'CommercePolicySignInNotAvailable', [System.Management.Automation.ErrorCategory]::NotImplemented, $null)
+            $exception, 'CommercePolicyCertificateStoreNotSupported', [System.Management.Automation.ErrorCategory]::NotImplemented, $CertificateThumbprint)
         $PSCmdlet.ThrowTerminatingError($record)
     }
 
-    $session = @{
-        ClientId    = $ClientId
-        RedirectUri = $RedirectUri
-        Resource    = $Resource
-    }
-    if ($PSBoundParameters.ContainsKey('Endpoint')) {
-        $session.Endpoint = $Endpoint
-    }
-    else {
-        $session.Endpoint = 'microsoft'
-    }
-    if ($PSBoundParameters.ContainsKey('AccessToken')) {
-        $session.AccessToken = $AccessToken
-    }
-    $script:Session = $session
+    # A new connection starts from nothing: the previous session's endpoint and token must not
+    # reach 'connect', nor the completion cache outlive it.
+    $script:Session = @{}
     $script:CompletionCache = @{}
 
-    $policies = Invoke-CommercePolicyCommand -Cmdlet $PSCmdlet -CommandName 'Connect-MSCommerce' -Parameters @{}
-    if ($null -ne $policies) {
-        Write-Verbose ("Connected to {0}: {1} policies" -f $session.Endpoint, @($policies).Count)
+    # (A loop, not Where-Object: in its script block $PSBoundParameters would be its own, empty.)
+    $signInNamed = $false
+    foreach ($name in $script:SignInParameterNames) {
+        if ($PSBoundParameters.ContainsKey($name)) {
+            $signInNamed = $true
+        }
+    }
+    if ($PSCmdlet.ParameterSetName -eq 'DeviceCode' -and $PSBoundParameters.ContainsKey('Endpoint') -and
+        $Endpoint -ne 'microsoft' -and -not $signInNamed) {
+        Connect-CommercePolicyEndpoint -Cmdlet $PSCmdlet -Endpoint $Endpoint -PassThru:$PassThru
+        return
+    }
+
+    $parameters = @{}
+    foreach ($name in $PSBoundParameters.Keys) {
+        $parameters[$name] = $PSBoundParameters[$name]
+    }
+    if ($PSCmdlet.ParameterSetName -eq 'DeviceCode') {
+        # Say so, so that the binary's instruction reaches the console while it waits.
+        $parameters.DeviceCode = $true
+    }
+    $connection = Invoke-CommercePolicyCommand -Cmdlet $PSCmdlet -CommandName 'Connect-MSCommerce' -Parameters $parameters
+    if ($null -eq $connection) {
+        # The binary refused or failed; its error record is written.
+        return
+    }
+    if ($PSCmdlet.ParameterSetName -eq 'AccessToken') {
+        # The token goes with every cmdlet of this session, and only to the endpoint it was given for.
+        $script:Session = @{ Endpoint = $connection.Endpoint; AccessToken = $AccessToken }
+    }
+
+    $account = ''
+    if ($null -ne $connection.Account) {
+        $account = ' as {0}' -f $connection.Account
+    }
+    Write-Verbose ('Connected to tenant {0} ({1}, {2}){3} with {4}; the token is valid until {5}. Every cmdlet now goes there.' -f
+        $connection.TenantId, $connection.Environment, $connection.Endpoint, $account, $connection.SignIn, $connection.ExpiresOn)
+    if ($null -eq $connection.CredentialStore -and $script:RenewedWithoutStore -notcontains $PSCmdlet.ParameterSetName) {
+        Write-Warning (('No credential store is usable on this machine, so the {0} sign-in was not kept: later cmdlets are not signed in. ' +
+            'Use -AccessToken, -ManagedIdentity or -FederatedTokenFile here, or give the binary its secret in ' +
+            'COMMERCE_POLICY_CLIENT_SECRET or COMMERCE_POLICY_CERTIFICATE_PASSWORD.') -f $connection.SignIn)
+    }
+    if ($PassThru) {
+        $connection
     }
 }
 
 function Disconnect-MSCommerce {
     <#
     .SYNOPSIS
-    Forgets the endpoint and access token that Connect-MSCommerce kept for this session.
+    Signs out: forgets the connection, its kept sign-in, and this session's endpoint and token.
 
     .DESCRIPTION
-    After Disconnect-MSCommerce the cmdlets use the binary's default endpoint again
-    ($env:COMMERCE_POLICY_ENDPOINT, else the embedded local store) and send no token of the
-    module's own.
+    Runs 'commerce-policy disconnect', which removes the tenant's tokens and secrets from the OS
+    credential store and the saved connection from the data folder, and forgets the endpoint and
+    token that Connect-MSCommerce kept for this PowerShell session. Afterwards the cmdlets use
+    the binary's default endpoint again ($env:COMMERCE_POLICY_ENDPOINT, else the embedded local
+    store). Disconnecting when not connected is not an error. -Verbose shows the binary's answer.
 
     .EXAMPLE
     Disconnect-MSCommerce
@@ -307,7 +543,7 @@ function Disconnect-MSCommerce {
     None.
 
     .NOTES
-    Binary: none yet; 'commerce-policy disconnect' will also forget a cached sign-in.
+    Binary: commerce-policy disconnect --output json
 
     .LINK
     Connect-MSCommerce
@@ -319,7 +555,10 @@ function Disconnect-MSCommerce {
 
     $script:Session = @{}
     $script:CompletionCache = @{}
-    Write-Verbose 'Disconnected: the binary default endpoint applies again'
+    $answer = Invoke-CommercePolicyCommand -Cmdlet $PSCmdlet -CommandName 'Disconnect-MSCommerce' -Parameters @{}
+    if ($null -ne $answer) {
+        Write-Verbose $answer.Message
+    }
 }
 
 function Get-MSCommercePolicies {

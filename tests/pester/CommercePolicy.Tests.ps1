@@ -22,6 +22,8 @@ BeforeAll {
     $env:COMMERCE_POLICY_DATA_DIR = Join-Path $TestDrive 'data'
     Remove-Item Env:\COMMERCE_POLICY_ENDPOINT -ErrorAction SilentlyContinue
     Remove-Item Env:\COMMERCE_POLICY_ACCESS_TOKEN -ErrorAction SilentlyContinue
+    # Nor the user's credential store: Connect-MSCommerce -AccessToken keeps nothing there.
+    $env:COMMERCE_POLICY_KEYRING = 'none'
 
     $startInfo = New-Object System.Diagnostics.ProcessStartInfo
     $startInfo.FileName = $env:COMMERCE_POLICY_BIN
@@ -250,8 +252,41 @@ Describe 'Connection and errors' {
         Connect-MSCommerce -Endpoint $script:endpoint
     }
 
-    It 'does not pretend to sign in without -AccessToken or -Endpoint' {
-        { Connect-MSCommerce } | Should -Throw -ErrorId 'CommercePolicySignInNotAvailable'
+    It 'binds MSCommerce''s parameterless call to device code' {
+        (Get-Command Connect-MSCommerce).DefaultParameterSet | Should -Be 'DeviceCode'
+    }
+
+    It 'connects with -AccessToken through the binary, sends the token with every cmdlet, and disconnects' {
+        $connection = Connect-MSCommerce -AccessToken 'not-a-real-token' -Endpoint $script:endpoint -PassThru -WarningVariable warnings
+        $connection.PSObject.TypeNames[0] | Should -Be 'CommercePolicy.Connection'
+        $connection.SignIn | Should -Be 'access token'
+        $connection.Endpoint | Should -Be $script:endpoint
+        $connection.CredentialStore | Should -BeNullOrEmpty
+        $warnings.Count | Should -Be 0 -Because 'the session keeps the token'
+        $verbose = Get-MSCommercePolicies -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        @($verbose | Where-Object Message -like '*not-a-real-token*').Count | Should -Be 0
+        @(Get-MSCommercePolicies).Count | Should -BeGreaterThan 0
+        Disconnect-MSCommerce -Verbose 4>&1 | Where-Object Message -like 'Disconnected from *' | Should -Not -BeNullOrEmpty
+        Disconnect-MSCommerce -Verbose 4>&1 | Where-Object Message -eq 'Not connected.' | Should -Not -BeNullOrEmpty
+    }
+
+    It 'writes nothing without -PassThru, as MSCommerce did' {
+        Connect-MSCommerce -Endpoint $script:endpoint | Should -BeNullOrEmpty
+        (Connect-MSCommerce -Endpoint $script:endpoint -PassThru).SignIn | Should -Be 'none'
+    }
+
+    It 'refuses -CertificateThumbprint and says to export a PFX' {
+        $thrown = { Connect-MSCommerce -TenantId 'contoso.onmicrosoft.com' -ClientId '00000000-0000-0000-0000-000000000001' -CertificateThumbprint 'ABC123' } |
+            Should -Throw -ErrorId 'CommercePolicyCertificateStoreNotSupported' -PassThru
+        $thrown.CategoryInfo.Category | Should -Be 'NotImplemented'
+        $thrown.Exception.Message | Should -Match 'Export-PfxCertificate.*-CertificatePath'
+    }
+
+    It 'reports a refused sign-in combination as InvalidArgument with the binary line' {
+        $errors = $null
+        Connect-MSCommerce -ManagedIdentity -Endpoint 'local' -ErrorAction SilentlyContinue -ErrorVariable errors
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $errors[0].Exception.Message | Should -Match '^commerce-policy: '
     }
 
     It 'reports an unreachable service as ConnectionError' {

@@ -497,9 +497,48 @@ const COMMON_PARAMETERS: &[&str] = &[
     "PipelineVariable",
 ];
 
-/// Cmdlet parameters that are accepted and deliberately given to nothing, with why.
-const UNMAPPED_ALLOWED: &[(&str, &str)] =
-    &[("Connect-MSCommerce", "ClientId"), ("Connect-MSCommerce", "RedirectUri"), ("Connect-MSCommerce", "Resource")];
+/// Cmdlet parameters that are accepted and deliberately given to nothing: cmdlet, parameter, why.
+const UNMAPPED_ALLOWED: &[(&str, &str, &str)] = &[
+    (
+        "Connect-MSCommerce",
+        "RedirectUri",
+        "MSCommerce's interactive browser sign-in; the binary signs a person in with a device code instead",
+    ),
+    (
+        "Connect-MSCommerce",
+        "CertificateThumbprint",
+        "the binary cannot read the Windows certificate store yet: the cmdlet stops with an error that says \
+         to export the certificate to a PFX and use -CertificatePath",
+    ),
+    ("Connect-MSCommerce", "PassThru", "the cmdlet writes the connection object itself"),
+];
+
+/// Whether a parameter's type is a SecureString.
+fn is_secure_string(param: &Param) -> bool {
+    let name = param.type_name.trim_matches(|c| c == '[' || c == ']').to_ascii_lowercase();
+    name == "securestring" || name == "system.security.securestring"
+}
+
+/// The text of one flag in the `--help` of a subcommand: its line and the lines it wraps onto.
+fn flag_help(command: &[String], flag: &str) -> String {
+    let output = Command::new(binary()).args(command).arg("--help").output().expect("run --help");
+    assert!(output.status.success(), "{} --help failed", command.join(" "));
+    let help = String::from_utf8_lossy(&output.stdout).into_owned();
+    let mut text = String::new();
+    let mut inside = false;
+    for line in help.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('-') {
+            // `--flag <VALUE>  help`, or `-o, --output <OUTPUT>  help`.
+            inside = trimmed.split([' ', ',']).any(|word| word == flag);
+        }
+        if inside {
+            text.push_str(trimmed);
+            text.push(' ');
+        }
+    }
+    text
+}
 
 fn invoker() -> Script {
     Script::load(&module_dir().join("Private").join("Invoke-CommercePolicyCommand.ps1"))
@@ -669,8 +708,10 @@ fn every_cmdlet_parameter_maps_onto_a_flag_the_binary_accepts() {
 
         for (param, mapping) in &mappings {
             let at = format!("{} -{param} (`{}`)", function.name, command.join(" "));
+            let declared = function.param(param);
+            let secure = declared.is_some_and(is_secure_string);
             if let Some(reason) = mapping.get("Unmapped") {
-                if !UNMAPPED_ALLOWED.contains(&(function.name.as_str(), param.as_str())) {
+                if !UNMAPPED_ALLOWED.iter().any(|(c, p, _)| *c == function.name && p == param) {
                     problems.push(format!(
                         "{at}: maps to nothing ({reason:?}), and is not one of the allowed compatibility parameters"
                     ));
@@ -680,6 +721,9 @@ fn every_cmdlet_parameter_maps_onto_a_flag_the_binary_accepts() {
             if param.ends_with("Path") && mapping.get("Path") != Some(&Value::Bool(true)) {
                 problems
                     .push(format!("{at}: a file path must be resolved against the PowerShell location (Path = $true)"));
+            }
+            if secure && (mapping.get("Positional").is_some() || mapping.get("Stdin").is_some()) {
+                problems.push(format!("{at}: a [SecureString] must map to Env or SecretStdin"));
             }
             if let Some(id) = mapping.get("Positional").and_then(Value::str) {
                 let positional =
@@ -697,19 +741,53 @@ fn every_cmdlet_parameter_maps_onto_a_flag_the_binary_accepts() {
                 problems.push(format!("{at}: the binary does not accept {flag}"));
                 continue;
             };
-            let switch = mapping.get("Switch") == Some(&Value::Bool(true));
-            if arg["takesValue"] != !switch {
+            let is = |key: &str| mapping.get(key) == Some(&Value::Bool(true));
+            let env = mapping.get("Env").and_then(Value::str);
+            // A secret on stdin goes with a switch of the binary: the flag alone, the value on stdin.
+            let switch = is("Switch") || is("SecretStdin");
+            if env.is_none() && arg["takesValue"] != !switch {
                 problems.push(format!(
                     "{at}: {flag} takesValue is {}, the table says Switch = {switch}",
                     arg["takesValue"]
                 ));
             }
-            if let Some(env) = mapping.get("Env").and_then(Value::str) {
+            if let Some(env) = env {
+                // The flag's own variable, or one its help says goes with it (a PFX password).
                 let real = arg["env"].as_str();
-                if real != Some(env) {
-                    problems.push(format!("{at}: the module passes {env}, the binary reads {flag} from {real:?}"));
+                if real != Some(env) && !flag_help(&command, flag).contains(env) {
+                    problems.push(format!(
+                        "{at}: the module passes {env}, but the binary reads {flag} from {real:?} and its help does not name {env}"
+                    ));
                 }
             }
+            if is("SecretStdin") {
+                if !secure {
+                    problems.push(format!("{at}: a secret on stdin must come from a [SecureString] parameter"));
+                }
+                if !flag_help(&command, flag).contains("stdin") {
+                    problems.push(format!("{at}: the help of {flag} does not say that it reads stdin"));
+                }
+            }
+            if is("Interactive") && !is("Switch") {
+                problems.push(format!(
+                    "{at}: Interactive goes with a switch (the flag that makes the binary talk to a person)"
+                ));
+            }
+            // A SecureString never becomes an argument: only an environment variable of the
+            // child, or standard input.
+            if secure && env.is_none() && !is("SecretStdin") {
+                problems
+                    .push(format!("{at}: a [SecureString] must map to Env or SecretStdin, never onto {flag} itself"));
+            }
+        }
+    }
+    // And the allowed list holds no parameter that is mapped by now, or gone.
+    for (cmdlet, param, why) in UNMAPPED_ALLOWED {
+        let mapping = table.get(cmdlet).and_then(|e| e.get("Parameters")).and_then(|p| p.get(param));
+        if mapping.and_then(|m| m.get("Unmapped")).is_none() {
+            problems.push(format!(
+                "{cmdlet} -{param} is allowed to map to nothing ({why}), but the table maps it or lacks it"
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -736,6 +814,102 @@ fn every_key_of_the_command_table_is_one_the_invoker_reads() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_session_keeps_only_an_endpoint_and_a_token_that_every_subcommand_accepts() {
+    // $script:Session is applied to every cmdlet through $script:SessionParameters: nothing of a
+    // sign-in (tenant, client, secret, certificate) may ever reach another subcommand.
+    let map = psm1().assignment("$script:SessionParameters").expect("$script:SessionParameters");
+    let names: BTreeSet<&str> = map.entries().iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, BTreeSet::from(["AccessToken", "Endpoint"]), "what the session may keep");
+    let connect =
+        command_table().get("Connect-MSCommerce").and_then(|e| e.get("Parameters")).cloned().expect("Connect");
+    for (name, mapping) in map.entries() {
+        assert_eq!(connect.get(name), Some(mapping), "the session maps -{name} as Connect-MSCommerce does");
+        let flag = mapping.get("Flag").and_then(Value::str).expect("Flag");
+        let arg = binary_arg(command_tree(), flag).unwrap_or_else(|| panic!("{flag} is not a global flag"));
+        assert_eq!(arg["global"], true, "{flag} must reach every subcommand");
+        if let Some(env) = mapping.get("Env").and_then(Value::str) {
+            assert_eq!(arg["env"].as_str(), Some(env), "{flag}");
+        }
+    }
+    // The invoker maps the session with that table, not with Connect-MSCommerce's entry.
+    let invoker = invoker().source;
+    assert!(invoker.contains("Map = $script:SessionParameters; Settings = $script:Session"), "the session's map");
+    assert!(!invoker.contains("$script:CommandTable['Connect-MSCommerce']"), "the session must not use Connect's map");
+}
+
+#[test]
+fn device_code_shows_its_instruction_while_the_binary_waits() {
+    // The binary writes "To sign in, open URL and enter the code CODE" on stderr and then waits:
+    // that call must leave stderr to the console, and the default set must ask for device code.
+    let table = command_table();
+    let connect = table.get("Connect-MSCommerce").and_then(|e| e.get("Parameters")).expect("Connect-MSCommerce");
+    let interactive: Vec<&str> = connect
+        .entries()
+        .iter()
+        .filter(|(_, m)| m.get("Interactive") == Some(&Value::Bool(true)))
+        .filter_map(|(_, m)| m.get("Flag").and_then(Value::str))
+        .collect();
+    assert_eq!(interactive, ["--device-code"]);
+    assert!(psm1().source.contains("$parameters.DeviceCode = $true"), "the DeviceCode set passes --device-code");
+    let invoker = invoker().source;
+    assert!(invoker.contains("$startInfo.RedirectStandardError = -not $Interactive"), "stderr left to the console");
+    assert!(invoker.contains("Interactive  = $call.Interactive"), "the call's Interactive reaches the process");
+}
+
+#[test]
+fn every_environment_of_connect_mscommerce_is_one_the_binary_accepts() {
+    let functions = public_functions();
+    let connect = functions.iter().find(|f| f.name == "Connect-MSCommerce").expect("Connect-MSCommerce");
+    let values = connect.param("Environment").and_then(Param::validate_set).expect("-Environment has a ValidateSet");
+    for canonical in ["worldwide", "usgov-high", "usgov-dod", "china"] {
+        assert!(values.iter().any(|v| v == canonical), "-Environment lacks {canonical}: {values:?}");
+    }
+    for value in &values {
+        let sandbox = Sandbox::new();
+        // -AccessToken: no network; the binary resolves the cloud and prints its name.
+        let run = sandbox.run(&["connect", "--environment", value, "--access-token", "t", "--output", "json"]);
+        run.assert_ok();
+        let cloud = run.json()["Environment"].as_str().map(str::to_string).unwrap_or_default();
+        assert!(["worldwide", "usgov-high", "usgov-dod", "china"].contains(&cloud.as_str()), "{value}: {run:?}");
+        if ["worldwide", "usgov-high", "usgov-dod", "china"].contains(&value.as_str()) {
+            assert_eq!(&cloud, value);
+        }
+    }
+}
+
+#[test]
+fn connect_reads_the_client_secret_that_the_module_writes_on_stdin() {
+    // Connect-MSCommerce -ClientSecret: the switch, and the secret on stdin with the line break
+    // of StreamWriter.WriteLine (CRLF on Windows). The authority is unreachable: a secret that
+    // was read gets as far as signing in (exit 7); an unread one would be a usage error (2).
+    let secret = "TESTONLY-module-secret-4fJ9";
+    let sandbox = Sandbox::new();
+    let args = [
+        "connect",
+        "--tenant-id",
+        "contoso.onmicrosoft.com",
+        "--client-id",
+        "7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e01",
+        "--client-secret",
+        "--authority",
+        "http://127.0.0.1:9",
+        "--max-retries",
+        "0",
+        "--output",
+        "json",
+    ];
+    for line_break in ["\n", "\r\n"] {
+        let run = sandbox.run_with_stdin(&args, &format!("{secret}{line_break}"));
+        assert_eq!(run.code, 7, "{run:?}");
+        assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "the secret leaked: {run:?}");
+    }
+    let unread = sandbox.run_with_stdin(&args, "");
+    unread.assert_fails_with(2);
+    assert_eq!(category_of_exit_code(7).as_deref(), Some("ConnectionError"));
+    assert_eq!(category_of_exit_code(3).as_deref(), Some("AuthenticationError"));
 }
 
 #[test]
@@ -871,10 +1045,80 @@ fn parameter_sets_are_those_of_mscommerce_2_and_of_the_baseline_cmdlets() {
     // Cmdlet, default set, and each set as its parameters (`Name?` when optional).
     type Sets<'a> = &'a [(&'a str, &'a [&'a str])];
     let expected: &[(&str, Option<&str>, Sets)] = &[
+        // One set per sign-in flow of `connect`; device code, the default, binds MSCommerce's
+        // parameterless call.
         (
             "Connect-MSCommerce",
-            None,
-            &[(ALL_SETS, &["ClientId?", "RedirectUri?", "Resource?", "Endpoint?", "AccessToken?"])],
+            Some("DeviceCode"),
+            &[
+                ("AccessToken", &["Resource?", "AccessToken", "Environment?", "Endpoint?", "PassThru?"]),
+                (
+                    "Certificate",
+                    &[
+                        "TenantId",
+                        "ClientId",
+                        "Resource?",
+                        "CertificatePath",
+                        "CertificatePassword?",
+                        "Environment?",
+                        "Endpoint?",
+                        "PassThru?",
+                    ],
+                ),
+                (
+                    "CertificateThumbprint",
+                    &[
+                        "TenantId",
+                        "ClientId",
+                        "Resource?",
+                        "CertificateThumbprint",
+                        "Environment?",
+                        "Endpoint?",
+                        "PassThru?",
+                    ],
+                ),
+                (
+                    "ClientSecret",
+                    &["TenantId", "ClientId", "Resource?", "ClientSecret", "Environment?", "Endpoint?", "PassThru?"],
+                ),
+                (
+                    "DeviceCode",
+                    &[
+                        "TenantId?",
+                        "ClientId?",
+                        "RedirectUri?",
+                        "Resource?",
+                        "DeviceCode?",
+                        "Environment?",
+                        "Endpoint?",
+                        "PassThru?",
+                    ],
+                ),
+                (
+                    "FederatedToken",
+                    &[
+                        "TenantId",
+                        "ClientId",
+                        "Resource?",
+                        "FederatedTokenFile",
+                        "Environment?",
+                        "Endpoint?",
+                        "PassThru?",
+                    ],
+                ),
+                (
+                    "ManagedIdentity",
+                    &[
+                        "TenantId?",
+                        "ClientId?",
+                        "Resource?",
+                        "ManagedIdentity",
+                        "Environment?",
+                        "Endpoint?",
+                        "PassThru?",
+                    ],
+                ),
+            ],
         ),
         ("Disconnect-MSCommerce", None, &[(ALL_SETS, &[])]),
         ("Get-MSCommercePolicies", None, &[(ALL_SETS, &["Token?"])]),
@@ -1119,8 +1363,16 @@ fn mscommerce_documented_usage_binds_to_our_cmdlets() {
     // placeholders like <ProductID> are replaced with real ids. Each usage with the set it must
     // bind to, per cmdlet call in it.
     let usages: &[(&str, &[&str])] = &[
-        ("Connect-MSCommerce", &[ALL_SETS]),
-        ("Connect-MSCommerce #sign-in with your global or billing administrator account when prompted", &[ALL_SETS]),
+        ("Connect-MSCommerce", &["DeviceCode"]),
+        (
+            "Connect-MSCommerce #sign-in with your global or billing administrator account when prompted",
+            &["DeviceCode"],
+        ),
+        // MSCommerce's own parameters, with its defaults spelt out.
+        (
+            "Connect-MSCommerce -ClientId 3d5cffa9-04da-4657-8cab-c7f074657cad -RedirectUri http://localhost/m365/commerce -Resource aeb86249-8ea3-49e2-900b-54cc8e308f85/.default",
+            &["DeviceCode"],
+        ),
         ("Get-MSCommercePolicies", &[ALL_SETS]),
         ("Get-MSCommercePolicy -PolicyId AllowSelfServicePurchase", &[ALL_SETS]),
         ("Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase", &[ALL_SETS]),
@@ -1160,7 +1412,7 @@ fn mscommerce_documented_usage_binds_to_our_cmdlets() {
              Connect-MSCommerce #sign-in with your global or billing administrator account when prompted\n\
              $product = Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase | where {$_.ProductName -match 'Power Automate per user'}\n\
              Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId $product.ProductID -Value \"Disabled\"",
-            &[ALL_SETS, ALL_SETS, "ProductEnum"],
+            &["DeviceCode", ALL_SETS, "ProductEnum"],
         ),
         (
             "$product = Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase | where {$_.ProductName -match 'Power Automate per user'}\n\
@@ -1282,6 +1534,13 @@ fn usage_that_mscommerce_rejects_does_not_bind_either() {
         "Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId CFQ7TTC0KP0N -OfferType SaaS -Value Disabled",
         "Update-MSCommerceProductPolicy -ProductId CFQ7TTC0KP0N -Value Disabled",
         "Get-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -Product CFQ7TTC0KP0N -NoSuch 1",
+        // The sign-in flows exclude each other, and an application names its tenant and itself.
+        "Connect-MSCommerce -TenantId contoso.onmicrosoft.com -ClientId $app -ClientSecret $secret -ManagedIdentity",
+        "Connect-MSCommerce -DeviceCode -AccessToken $token",
+        "Connect-MSCommerce -ClientSecret $secret",
+        "Connect-MSCommerce -TenantId contoso.onmicrosoft.com -CertificatePath app.pfx",
+        "Connect-MSCommerce -RedirectUri http://localhost -ManagedIdentity",
+        "Connect-MSCommerce -Environment mars",
     ] {
         let script = Script::parse("usage", usage.to_string());
         let call = calls(&script, &cmdlets).into_iter().next().expect("a call");
@@ -1319,6 +1578,12 @@ fn every_type_name_has_a_view_whose_columns_the_binary_prints() {
     // A call of the binary, made as the module makes it, that prints objects of each type.
     let samples: &[(&str, &[&str], &str)] = &[
         ("CommercePolicy.Policy", &["policies", "list", "--output", "json"], ""),
+        // Connect-MSCommerce -AccessToken: no network, the token is kept as it is.
+        (
+            "CommercePolicy.Connection",
+            &["connect", "--access-token", "not-a-real-token", "--endpoint", "http://127.0.0.1:9", "--output", "json"],
+            "",
+        ),
         (
             "CommercePolicy.ProductPolicy",
             &["product-policies", "list", "--policy-id", "AllowSelfServicePurchase", "--output", "json"],

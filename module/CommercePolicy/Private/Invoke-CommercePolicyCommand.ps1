@@ -81,7 +81,15 @@ function Invoke-CommercePolicyCommand {
 
     Write-Verbose ('commerce-policy {0}' -f ($call.Arguments -join ' '))
     try {
-        $run = Invoke-CommercePolicyProcess -FilePath $binary -ArgumentList $call.Arguments -Environment $call.Environment -InputLine $call.InputLines
+        $process = @{
+            FilePath     = $binary
+            ArgumentList = $call.Arguments
+            Environment  = $call.Environment
+            InputLine    = $call.InputLines
+            InputSecret  = $call.Secret
+            Interactive  = $call.Interactive
+        }
+        $run = Invoke-CommercePolicyProcess @process
     }
     catch {
         $message = 'Could not run {0}: {1}' -f $binary, $_.Exception.Message
@@ -127,7 +135,11 @@ function Invoke-CommercePolicyCommand {
     if ($null -eq $items) {
         if ($run.ExitCode -ne 0) {
             $message = 'commerce-policy exited with code {0}' -f $run.ExitCode
-            if ($messages.Count -gt 0) {
+            if ($call.Interactive) {
+                # Its stderr went to the console: the reason is shown above.
+                $message = 'commerce-policy {0} failed with exit code {1}: its message is shown above' -f ($entry.Command -join ' '), $run.ExitCode
+            }
+            elseif ($messages.Count -gt 0) {
                 $message = $messages -join ' '
             }
             $Cmdlet.WriteError((New-CommercePolicyErrorRecord -Message $message -ExitCode $run.ExitCode -TargetObject $TargetObject))
@@ -153,7 +165,9 @@ function Invoke-CommercePolicyCommand {
         if ($null -ne $entry.ScopeTypeName -and $null -ne $properties['Scope']) {
             $typeName = $entry.ScopeTypeName
         }
-        $item.PSObject.TypeNames.Insert(0, $typeName)
+        if (-not [string]::IsNullOrEmpty($typeName)) {
+            $item.PSObject.TypeNames.Insert(0, $typeName)
+        }
 
         # The binary gives every result that failed the exit code its failure calls for.
         $code = Get-CommercePolicyProperty -InputObject $item -Name 'ExitCode'
@@ -322,16 +336,19 @@ function New-CommercePolicyCall {
         Arguments   = New-Object System.Collections.Generic.List[string]
         Environment = @{}
         InputLines  = New-Object System.Collections.Generic.List[string]
+        Secret      = $null
+        Interactive = $false
     }
     $positional = New-Object System.Collections.Generic.List[string]
     foreach ($part in $entry.Command) {
         $call.Arguments.Add($part)
     }
 
-    # The session's settings first (mapped as Connect-MSCommerce's parameters), then the
-    # cmdlet's own, so that -Token overrides the session's token.
+    # The session's endpoint and token first, then the cmdlet's own parameters, so that -Token
+    # overrides the session's token. The session has a map of its own: no sign-in parameter of
+    # Connect-MSCommerce can reach another cmdlet.
     $sources = @(
-        @{ Map = $script:CommandTable['Connect-MSCommerce'].Parameters; Settings = $script:Session; Owner = 'Connect-MSCommerce' },
+        @{ Map = $script:SessionParameters; Settings = $script:Session; Owner = 'the session' },
         @{ Map = $entry.Parameters; Settings = $Parameters; Owner = $CommandName }
     )
     foreach ($source in $sources) {
@@ -352,13 +369,27 @@ function New-CommercePolicyCall {
                 $value = @(foreach ($item in @($value)) { $Cmdlet.GetUnresolvedProviderPathFromPSPath([string] $item) })
             }
             if ($null -ne $mapping.Env) {
-                if ([string] $value -ne '') {
+                if ($value -is [System.Security.SecureString]) {
+                    # Converted by Invoke-CommercePolicyProcess as it starts the child.
+                    $call.Environment[$mapping.Env] = $value
+                }
+                elseif ([string] $value -ne '') {
                     $call.Environment[$mapping.Env] = [string] $value
                 }
+            }
+            elseif ($mapping.SecretStdin) {
+                if ($value -isnot [System.Security.SecureString]) {
+                    throw ('Internal error: parameter {0} of {1} goes to stdin as a secret and must be a SecureString' -f $name, $source.Owner)
+                }
+                $call.Arguments.Add($mapping.Flag)
+                $call.Secret = $value
             }
             elseif ($mapping.Switch) {
                 if ($value) {
                     $call.Arguments.Add($mapping.Flag)
+                    if ($mapping.Interactive) {
+                        $call.Interactive = $true
+                    }
                 }
             }
             elseif ($mapping.Stdin) {
@@ -449,6 +480,11 @@ function Invoke-CommercePolicyProcess {
     System.Diagnostics.Process rather than the call operator: the environment variables are the
     child's only (a token never enters this PowerShell process's environment), stdout and stderr
     stay apart, and Windows PowerShell 5.1's quoting of native arguments does not apply.
+
+    An environment value that is a SecureString is converted as the child is started;
+    -InputSecret is written to standard input after the lines, straight from unmanaged memory,
+    which is then zeroed. -Interactive leaves standard error to the console (the child talks to
+    the person while it runs); StandardError is then empty.
     #>
     [CmdletBinding()]
     [OutputType([hashtable])]
@@ -469,7 +505,16 @@ function Invoke-CommercePolicyProcess {
         [Parameter()]
         [AllowEmptyCollection()]
         [string[]]
-        $InputLine = @()
+        $InputLine = @(),
+
+        [Parameter()]
+        [AllowNull()]
+        [System.Security.SecureString]
+        $InputSecret,
+
+        [Parameter()]
+        [switch]
+        $Interactive
     )
 
     $utf8 = New-Object System.Text.UTF8Encoding -ArgumentList $false
@@ -479,9 +524,16 @@ function Invoke-CommercePolicyProcess {
     $startInfo.CreateNoWindow = $true
     $startInfo.RedirectStandardInput = $true
     $startInfo.RedirectStandardOutput = $true
-    $startInfo.RedirectStandardError = $true
+    $startInfo.RedirectStandardError = -not $Interactive
     $startInfo.StandardOutputEncoding = $utf8
-    $startInfo.StandardErrorEncoding = $utf8
+    if ($null -ne $startInfo.PSObject.Properties['StandardInputEncoding']) {
+        # .NET Framework has no StandardInputEncoding: it writes the console's code page there.
+        $startInfo.StandardInputEncoding = $utf8
+    }
+    if (-not $Interactive) {
+        # Setting an encoding of a stream that is not redirected is an error.
+        $startInfo.StandardErrorEncoding = $utf8
+    }
     if ($null -ne $startInfo.PSObject.Properties['ArgumentList']) {
         foreach ($argument in $ArgumentList) {
             $startInfo.ArgumentList.Add($argument)
@@ -492,7 +544,11 @@ function Invoke-CommercePolicyProcess {
         $startInfo.Arguments = (@($ArgumentList | ForEach-Object { ConvertTo-CommandLineArgument -Argument $_ })) -join ' '
     }
     foreach ($name in $Environment.Keys) {
-        $startInfo.EnvironmentVariables[$name] = $Environment[$name]
+        $value = $Environment[$name]
+        if ($value -is [System.Security.SecureString]) {
+            $value = ConvertFrom-CommercePolicySecureString -Secret $value
+        }
+        $startInfo.EnvironmentVariables[$name] = $value
     }
 
     $process = New-Object System.Diagnostics.Process
@@ -501,10 +557,16 @@ function Invoke-CommercePolicyProcess {
     try {
         # Read both streams while writing stdin, so that no pipe fills up and blocks.
         $standardOutput = $process.StandardOutput.ReadToEndAsync()
-        $standardError = $process.StandardError.ReadToEndAsync()
+        $standardError = $null
+        if (-not $Interactive) {
+            $standardError = $process.StandardError.ReadToEndAsync()
+        }
         try {
             foreach ($line in $InputLine) {
                 $process.StandardInput.WriteLine($line)
+            }
+            if ($null -ne $InputSecret) {
+                Write-CommercePolicySecret -Writer $process.StandardInput -Secret $InputSecret
             }
             $process.StandardInput.Close()
         }
@@ -514,10 +576,14 @@ function Invoke-CommercePolicyProcess {
             Write-Verbose ('commerce-policy did not read its input: {0}' -f $_.Exception.Message)
         }
         $process.WaitForExit()
+        $errorText = ''
+        if ($null -ne $standardError) {
+            $errorText = $standardError.Result
+        }
         @{
             ExitCode       = $process.ExitCode
             StandardOutput = $standardOutput.Result
-            StandardError  = $standardError.Result
+            StandardError  = $errorText
         }
     }
     finally {
@@ -546,4 +612,58 @@ function ConvertTo-CommandLineArgument {
     $escaped = $Argument -replace '(\\*)"', '$1$1\"'
     $escaped = $escaped -replace '(\\+)$', '$1$1'
     '"{0}"' -f $escaped
+}
+
+function Write-CommercePolicySecret {
+    <#
+    .SYNOPSIS
+    Writes a SecureString and a line break to a writer, character by character from unmanaged
+    memory that is zeroed and freed afterwards: no managed string of the secret is made.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)]
+        [System.IO.TextWriter]
+        $Writer,
+
+        [Parameter(Mandatory = $true)]
+        [System.Security.SecureString]
+        $Secret
+    )
+
+    $pointer = [System.Runtime.InteropServices.Marshal]::SecureStringToGlobalAllocUnicode($Secret)
+    try {
+        for ($index = 0; $index -lt $Secret.Length; $index++) {
+            # ReadInt16 is signed: the mask gives the UTF-16 code unit.
+            $Writer.Write([char] ([System.Runtime.InteropServices.Marshal]::ReadInt16($pointer, $index * 2) -band 0xFFFF))
+        }
+        $Writer.WriteLine()
+        $Writer.Flush()
+    }
+    finally {
+        [System.Runtime.InteropServices.Marshal]::ZeroFreeGlobalAllocUnicode($pointer)
+    }
+}
+
+function ConvertFrom-CommercePolicySecureString {
+    <#
+    .SYNOPSIS
+    The text of a SecureString, for an environment variable of a child process (which takes only
+    a string); the unmanaged copy is zeroed and freed.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [System.Security.SecureString]
+        $Secret
+    )
+
+    $pointer = [System.Runtime.InteropServices.Marshal]::SecureStringToGlobalAllocUnicode($Secret)
+    try {
+        [System.Runtime.InteropServices.Marshal]::PtrToStringUni($pointer, $Secret.Length)
+    }
+    finally {
+        [System.Runtime.InteropServices.Marshal]::ZeroFreeGlobalAllocUnicode($pointer)
+    }
 }
