@@ -160,6 +160,19 @@ fn managed_identity_from_app_service_and_from_the_instance_metadata_service() {
     let refused = sandbox.run_command(imds(), &wrong, "");
     refused.assert_fails_with(3);
     assert!(refused.stderr.contains("--client-id"), "{refused:#?}");
+    // Kept in the kernel keyring under the tenant the token named: the next command needs no
+    // identity endpoint at all.
+    if keyring_available() {
+        let mut in_keyring = sandbox.command_in_keyring();
+        in_keyring
+            .env("IDENTITY_ENDPOINT", format!("{}/msi/token", provider.url()))
+            .env("IDENTITY_HEADER", oidc::MSI_HEADER);
+        run_ok_with_account(&sandbox.run_command(in_keyring, &args, ""), &account);
+        let mut offline = sandbox.command_in_keyring();
+        offline.env("COMMERCE_POLICY_IMDS_ENDPOINT", "http://127.0.0.1:9");
+        sandbox.run_command(offline, &["product-policies", "list"], "").assert_ok();
+        sandbox.run_command(sandbox.command_in_keyring(), &["disconnect"], "").assert_ok();
+    }
     // Off Azure: nothing answers.
     let mut nowhere = sandbox.command();
     nowhere.env("COMMERCE_POLICY_IMDS_ENDPOINT", "http://127.0.0.1:9");

@@ -81,6 +81,20 @@ impl Session {
         Ok(token)
     }
 
+    /// The same sign-in under another profile (the tenant a token named): what is kept moves
+    /// to the new profile's entry in the credential store.
+    pub fn rename(self, profile: Profile) -> Result<Session, AuthError> {
+        if profile.account() == self.profile.account() {
+            return Ok(Session { profile, ..self });
+        }
+        let moved = Session::open(profile)?;
+        if self.vault.unavailable().is_none() {
+            moved.vault.save(&self.vault.load());
+            self.vault.remove()?;
+        }
+        Ok(moved)
+    }
+
     /// Forgets the kept token and secrets; `false` if nothing was kept.
     pub fn sign_out(&self) -> Result<bool, AuthError> {
         self.vault.remove()

@@ -39,15 +39,18 @@ pub async fn connect(global: &GlobalArgs, args: ConnectArgs) -> Result<(), CliEr
         given.client_secret = Some(read_client_secret(&profile.client_id)?);
     }
     let dir = data_dir()?;
-    forget_other_connection(&dir, &profile)?;
     let session = Session::open(profile)?;
     let token = session.sign_in(&given, &show_device_code).await?;
+    // Without --tenant-id, the token names the tenant signed in to.
     let mut profile = session.profile.clone();
     if let Some(tenant) = token.identity().tenant_id.filter(|_| profile.tenant_id == "organizations") {
         profile.tenant_id = tenant;
     }
-    profile.save(&dir)?;
-    report(global, &profile, &token, session.vault())
+    let session = session.rename(profile)?;
+    // Only a sign-in that worked replaces the old connection.
+    forget_other_connection(&dir, &session.profile)?;
+    session.profile.save(&dir)?;
+    report(global, &session.profile, &token, session.vault())
 }
 
 pub fn disconnect(global: &GlobalArgs) -> Result<(), CliError> {
