@@ -2,7 +2,8 @@
 # Benchmarks of commerce-policy, each against a baseline measured in the same run.
 # Needs: hyperfine, wrk, curl, /usr/bin/time (Debian: apt-get install hyperfine wrk time curl).
 # Writes bench/results/*.{json,txt}; docs/performance.md quotes them. Not run in CI.
-# Usage: bench/run.sh [get] [wrk] [update]   (all three when none is named)
+# The signin section also needs node and `npm ci --prefix tests/oidc`, and keyctl (keyutils).
+# Usage: bench/run.sh [get] [wrk] [update] [signin]   (all four when none is named)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +14,7 @@ WORK=$(mktemp -d)
 mkdir -p "$OUT"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 export COMMERCE_POLICY_DATA_DIR=$WORK/data
-SECTIONS=${*:-get wrk update}
+SECTIONS=${*:-get wrk update signin}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
 # Starts `serve` with extra flags on a free port; sets URL and PID.
@@ -89,6 +90,38 @@ hyperfine --runs 6 --export-json "$OUT/update100.json" \
   -n "100 one-product calls" "bash $WORK/one-by-one.sh Disabled; bash $WORK/one-by-one.sh Enabled" \
   -n "100 curl PUTs, one per product" "bash $WORK/curl-puts.sh Disabled; bash $WORK/curl-puts.sh Enabled"
 kill $PID; wait $PID 2>/dev/null || true
+fi
+
+if want signin; then
+echo "== 4. sign-in: what a command pays for its token, and what checking tokens costs the service"
+node tests/oidc/provider.mjs > "$WORK/oidc.out" 2> /dev/null &
+OIDC_PID=$!
+for _ in $(seq 50); do OIDC=$(grep -o 'http://[0-9.:]*' "$WORK/oidc.out" 2>/dev/null || true); [ -n "$OIDC" ] && break; sleep 0.1; done
+TENANT=5c0e6d6a-9b1f-4e0a-8f3e-2d7c4b1a9e60
+WRITER=7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e01
+export COMMERCE_POLICY_CLIENT_SECRET=TESTONLY-writer-secret-Zq8vN3kW  # the test provider's, not a secret
+serve "$WORK/auth.db" --auth jwt --issuer "$OIDC/$TENANT/v2.0" --audience aeb86249-8ea3-49e2-900b-54cc8e308f85 \
+  --jwks-url "$OIDC/$TENANT/discovery/v2.0/keys"
+TOKEN=$(curl -s -d client_id=$WRITER -d client_secret=$COMMERCE_POLICY_CLIENT_SECRET -d grant_type=client_credentials \
+  -d scope=aeb86249-8ea3-49e2-900b-54cc8e308f85/.default "$OIDC/$TENANT/oauth2/v2.0/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+AUTH_URL="$URL/v1.0/policies/AllowSelfServicePurchase/products/CFQ7TTC0H9MP"
+export COMMERCE_POLICY_KEYRING_SERVICE=commerce-policy-bench-$$
+keyctl session - "$BIN" connect --tenant-id $TENANT --client-id $WRITER --client-secret --authority "$OIDC" --endpoint "$URL" > /dev/null 2>&1
+GET="product-policies get --product-id CFQ7TTC0H9MP -o json"
+hyperfine --warmup 10 --runs 100 -N --export-json "$OUT/signin.json" \
+  -n "curl with a token" "curl -s -H 'Authorization: Bearer $TOKEN' $AUTH_URL" \
+  -n "token in COMMERCE_POLICY_ACCESS_TOKEN" "env COMMERCE_POLICY_ACCESS_TOKEN=$TOKEN $BIN --endpoint $URL $GET" \
+  -n "connected, token kept in the kernel keyring" "keyctl session - $BIN $GET" \
+  -n "connected, no credential store (signs in each time)" "env COMMERCE_POLICY_KEYRING=none $BIN $GET" \
+  -n "keyctl session - alone (the wrapper's own cost in row 3)" "keyctl session - true"
+keyctl session - "$BIN" disconnect > /dev/null 2>&1
+echo "-- wrk: the same GET, --auth jwt with a token, then --auth none"
+wrk -t2 -c64 -d20s --latency -H "Authorization: Bearer $TOKEN" "$AUTH_URL" | tee "$OUT/wrk-auth.txt"
+kill $PID; wait $PID 2>/dev/null || true
+serve "$WORK/noauth.db"
+wrk -t2 -c64 -d20s --latency "$URL/v1.0/policies/AllowSelfServicePurchase/products/CFQ7TTC0H9MP" | tee "$OUT/wrk-noauth.txt"
+kill $PID; wait $PID 2>/dev/null || true
+kill $OIDC_PID; wait $OIDC_PID 2>/dev/null || true
 fi
 
 echo "results in $OUT"

@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -37,6 +37,9 @@ const REFETCH_INTERVAL: Duration = Duration::from_secs(10);
 /// …and while no key set has loaded at all (the JWKS URL was down).
 const RETRY_INTERVAL: Duration = Duration::from_secs(1);
 const REALM: &str = "commerce-policy";
+/// How many verified tokens are remembered: clients send the same token for an hour, and
+/// checking a signature costs more than answering most requests.
+const VERIFIED_CAPACITY: usize = 4096;
 
 /// Where the signing keys come from.
 #[derive(Debug, Clone)]
@@ -119,7 +122,18 @@ pub struct Authenticator {
     keys: RwLock<Arc<KeySet>>,
     /// When the key set was last fetched; the lock also keeps fetches one at a time.
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    /// Tokens whose signature and claims were checked, until they expire (cleared when the
+    /// key set changes, so a key the issuer withdrew stops working at once).
+    verified: Mutex<HashMap<Box<str>, Verified>>,
     http: reqwest::Client,
+}
+
+/// What a checked token grants, and until when.
+#[derive(Clone)]
+struct Verified {
+    grants: Grants,
+    actor: Actor,
+    expires: u64,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -139,7 +153,13 @@ impl Authenticator {
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| AuthError::Read { source_name: settings.keys.to_string(), reason: e.to_string() })?;
-        Ok(Self { settings, keys: RwLock::new(Arc::default()), last_fetch: tokio::sync::Mutex::new(None), http })
+        Ok(Self {
+            settings,
+            keys: RwLock::new(Arc::default()),
+            last_fetch: tokio::sync::Mutex::new(None),
+            verified: Mutex::default(),
+            http,
+        })
     }
 
     pub fn settings(&self) -> &AuthSettings {
@@ -158,6 +178,7 @@ impl Authenticator {
         let set = parse_jwks(&text, &self.settings.keys)?;
         let count = set.by_kid.len() + set.unnamed.len();
         *self.keys.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(set);
+        self.verified.lock().unwrap_or_else(|p| p.into_inner()).clear();
         tracing::info!(keys = count, source = %self.settings.keys, "signing keys loaded");
         Ok(count)
     }
@@ -206,6 +227,22 @@ impl Authenticator {
     /// Checks the request's bearer token and that it grants `access`; who the caller is.
     pub(crate) async fn authorize(&self, headers: &HeaderMap, access: Access) -> Result<Actor, Denied> {
         let token = bearer_token(headers)?;
+        let verified = match self.remembered(token) {
+            Some(verified) => verified,
+            None => self.verify(token).await?,
+        };
+        verified.grants.allow(access)?;
+        Ok(verified.actor)
+    }
+
+    /// A token checked before and not expired since.
+    fn remembered(&self, token: &str) -> Option<Verified> {
+        let verified = self.verified.lock().unwrap_or_else(|p| p.into_inner()).get(token).cloned()?;
+        (now() <= verified.expires.saturating_add(self.settings.leeway.as_secs())).then_some(verified)
+    }
+
+    /// Checks a token's signature and claims, and remembers the result.
+    async fn verify(&self, token: &str) -> Result<Verified, Denied> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| Denied::Invalid("the token is not a well-formed JWT".into()))?;
         if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
@@ -215,8 +252,16 @@ impl Authenticator {
         let claims = jsonwebtoken::decode::<Claims>(token, &key.key, &self.validation(key.alg))
             .map_err(|e| Denied::Invalid(self.describe(e.kind())))?
             .claims;
-        claims.grants().allow(access)?;
-        Ok(claims.actor())
+        let verified = Verified { grants: claims.grants(), expires: claims.exp, actor: claims.actor() };
+        let mut remembered = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if remembered.len() >= VERIFIED_CAPACITY {
+            remembered.retain(|_, v| v.expires > now());
+            if remembered.len() >= VERIFIED_CAPACITY {
+                remembered.clear();
+            }
+        }
+        remembered.insert(token.into(), verified.clone());
+        Ok(verified)
     }
 
     fn validation(&self, alg: Algorithm) -> Validation {
@@ -251,6 +296,10 @@ impl Authenticator {
             _ => "the token is not a well-formed JWT".into(),
         }
     }
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// The bearer token of `Authorization: Bearer <token>`.
@@ -305,6 +354,7 @@ fn verification_key(jwk: &Jwk) -> Option<Key> {
 /// The claims read from a verified token (Entra's names).
 #[derive(Debug, Deserialize)]
 struct Claims {
+    exp: u64,
     oid: Option<String>,
     sub: Option<String>,
     appid: Option<String>,
@@ -349,6 +399,7 @@ impl Access {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
 struct Grants {
     read: bool,
     write: bool,
@@ -448,6 +499,7 @@ mod tests {
 
     fn claims(roles: &[&str], wids: &[&str]) -> Claims {
         Claims {
+            exp: u64::MAX,
             oid: Some("o".into()),
             sub: None,
             appid: Some("app".into()),
