@@ -54,6 +54,7 @@ $script:CommandTable = @{
             CertificatePassword   = @{ Flag = '--certificate'; Env = 'COMMERCE_POLICY_CERTIFICATE_PASSWORD' }
             ManagedIdentity       = @{ Flag = '--managed-identity'; Switch = $true }
             FederatedTokenFile    = @{ Flag = '--federated-token-file'; Path = $true }
+            GitHubActions         = @{ Flag = '--federated-github'; Switch = $true }
             AccessToken           = @{ Flag = '--access-token'; Env = 'COMMERCE_POLICY_ACCESS_TOKEN' }
             RedirectUri           = @{ Unmapped = 'MSCommerce compatibility: its interactive browser sign-in; the binary signs a person in with a device code, which needs no redirect URI' }
             CertificateThumbprint = @{ Unmapped = 'the binary cannot read the Windows certificate store yet: the cmdlet stops and says to export the certificate to a PFX and use -CertificatePath' }
@@ -188,7 +189,7 @@ $script:SignInParameterNames = @('DeviceCode', 'TenantId', 'ClientId', 'Resource
 
 # Parameter sets of Connect-MSCommerce whose later cmdlets need no credential store: the binary
 # signs in again from the identity or the token file, or the session keeps the token.
-$script:RenewedWithoutStore = @('ManagedIdentity', 'FederatedToken', 'AccessToken')
+$script:RenewedWithoutStore = @('ManagedIdentity', 'FederatedToken', 'GitHubActions', 'AccessToken')
 
 # Product and policy ids for tab completion, per endpoint and policy; cleared by Connect,
 # Disconnect and Update.
@@ -284,6 +285,11 @@ function Connect-MSCommerce {
     token: Kubernetes workload identity ($env:AZURE_FEDERATED_TOKEN_FILE) or a CI runner's
     OpenID Connect token. Relative to the current PowerShell location.
 
+    .PARAMETER GitHubActions
+    Sign in as the application -ClientId with GitHub Actions' OpenID Connect token, asked for
+    afresh whenever a token is needed (the job needs permissions: id-token: write, and the app
+    registration a federated credential for the repository).
+
     .PARAMETER AccessToken
     A bearer token for the licensing service (resource aeb86249-8ea3-49e2-900b-54cc8e308f85)
     obtained elsewhere. It reaches the binary through the COMMERCE_POLICY_ACCESS_TOKEN
@@ -335,9 +341,7 @@ function Connect-MSCommerce {
     cluster projects into the pod and renews in that file.
 
     .EXAMPLE
-    $oidc = Invoke-RestMethod -Uri "$($env:ACTIONS_ID_TOKEN_REQUEST_URL)&audience=api://AzureADTokenExchange" -Headers @{ Authorization = "Bearer $($env:ACTIONS_ID_TOKEN_REQUEST_TOKEN)" }
-    Set-Content -Path (Join-Path $env:RUNNER_TEMP 'oidc-token') -Value $oidc.value -NoNewline
-    Connect-MSCommerce -TenantId $env:TENANT_ID -ClientId $env:CLIENT_ID -FederatedTokenFile (Join-Path $env:RUNNER_TEMP 'oidc-token')
+    Connect-MSCommerce -TenantId $env:TENANT_ID -ClientId $env:CLIENT_ID -GitHubActions
 
     GitHub Actions (a job with permissions: id-token: write): signs in with the job's OpenID
     Connect token, for an app registration with a federated credential for the repository.
@@ -372,7 +376,7 @@ function Connect-MSCommerce {
     Binary: commerce-policy connect --output json, with --tenant-id, --client-id, --resource,
     --environment, --endpoint and one of --device-code, --client-secret (the secret on stdin),
     --certificate (password in COMMERCE_POLICY_CERTIFICATE_PASSWORD), --managed-identity,
-    --federated-token-file, or COMMERCE_POLICY_ACCESS_TOKEN. -Endpoint alone: commerce-policy
+    --federated-token-file, --federated-github, or COMMERCE_POLICY_ACCESS_TOKEN. -Endpoint alone: commerce-policy
     policies list, to check the endpoint.
 
     .LINK
@@ -387,6 +391,7 @@ function Connect-MSCommerce {
         [Parameter(Mandatory = $true, ParameterSetName = 'CertificateThumbprint')]
         [Parameter(ParameterSetName = 'ManagedIdentity')]
         [Parameter(Mandatory = $true, ParameterSetName = 'FederatedToken')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'GitHubActions')]
         [ValidateNotNullOrEmpty()]
         [string]
         $TenantId,
@@ -397,6 +402,7 @@ function Connect-MSCommerce {
         [Parameter(Mandatory = $true, ParameterSetName = 'CertificateThumbprint')]
         [Parameter(ParameterSetName = 'ManagedIdentity')]
         [Parameter(Mandatory = $true, ParameterSetName = 'FederatedToken')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'GitHubActions')]
         [ValidateNotNullOrEmpty()]
         [string]
         $ClientId,
@@ -440,6 +446,10 @@ function Connect-MSCommerce {
         [ValidateNotNullOrEmpty()]
         [string]
         $FederatedTokenFile,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'GitHubActions')]
+        [switch]
+        $GitHubActions,
 
         [Parameter(Mandatory = $true, ParameterSetName = 'AccessToken')]
         [ValidateNotNullOrEmpty()]

@@ -17,6 +17,9 @@
 //                                           (IDENTITY_ENDPOINT; header X-IDENTITY-HEADER)
 //   GET /metadata/identity/oauth2/token     the Azure Instance Metadata Service (header Metadata)
 //   Both answer with a token of the federated client: it plays the resource's managed identity.
+//   GET /test/github-oidc?audience=A         GitHub Actions' ID token endpoint
+//                                           (ACTIONS_ID_TOKEN_REQUEST_URL; bearer
+//                                           ACTIONS_ID_TOKEN_REQUEST_TOKEN): {"value": assertion}
 // Every value here is a test value: the secrets are not secrets, only distinctive strings.
 
 import * as crypto from 'node:crypto';
@@ -31,6 +34,8 @@ const ACCESS_TOKEN_TTL = Number.parseInt(process.env.OIDC_ACCESS_TOKEN_TTL || '3
 const LICENSING = 'aeb86249-8ea3-49e2-900b-54cc8e308f85';
 // What App Service puts in IDENTITY_HEADER: a test value.
 const MSI_HEADER = 'test-identity-header';
+// What GitHub puts in ACTIONS_ID_TOKEN_REQUEST_TOKEN: a test value.
+const GITHUB_REQUEST_TOKEN = 'test-github-request-token';
 
 const ROLE_READ = 'Policy.Read.AllowSelfServicePurchase';
 const ROLE_WRITE = 'Policy.ReadWrite.AllowSelfServicePurchase';
@@ -301,6 +306,12 @@ server.on('request', async (req, res) => {
     const url = new URL(req.url, base);
     if (url.pathname === '/msi/token' || url.pathname === '/metadata/identity/oauth2/token') {
       await managedIdentity(req, res, url);
+      return;
+    }
+    if (url.pathname === '/test/github-oidc') {
+      const ok = req.headers.authorization === `Bearer ${GITHUB_REQUEST_TOKEN}`
+        && url.searchParams.get('audience') === 'api://AzureADTokenExchange';
+      answer(res, ok ? 200 : 401, ok ? { value: federatedToken(CLIENTS.federated) } : { message: 'Bad credentials' });
       return;
     }
     if (url.pathname === '/test/federated-token') {

@@ -51,6 +51,9 @@ pub const CERTIFICATE_CLIENT_ID: &str = "7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e04";
 pub const FEDERATED_CLIENT_ID: &str = "7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e05";
 /// The App Service identity header the provider's managed identity endpoint expects.
 pub const MSI_HEADER: &str = "test-identity-header";
+/// The request token GitHub gives a job (`ACTIONS_ID_TOKEN_REQUEST_TOKEN`), as the provider's
+/// stand-in for GitHub's ID token endpoint (`/test/github-oidc`) expects it.
+pub const GITHUB_REQUEST_TOKEN: &str = "test-github-request-token";
 /// Every secret above, for tests that scan output for leaks.
 pub const TEST_SECRETS: [&str; 3] = [WRITER_CLIENT_SECRET, READER_CLIENT_SECRET, NO_ROLES_CLIENT_SECRET];
 

@@ -1107,6 +1107,10 @@ fn parameter_sets_are_those_of_mscommerce_2_and_of_the_baseline_cmdlets() {
                     ],
                 ),
                 (
+                    "GitHubActions",
+                    &["TenantId", "ClientId", "Resource?", "GitHubActions", "Environment?", "Endpoint?", "PassThru?"],
+                ),
+                (
                     "ManagedIdentity",
                     &[
                         "TenantId?",

@@ -186,6 +186,32 @@ fn run_ok_with_account(run: &Run, account: &str) {
     assert_eq!(run.json()["TenantId"], oidc::TENANT, "{run:#?}");
 }
 
+#[test]
+fn federated_token_from_github_actions_is_asked_for_every_command() {
+    let (provider, sandbox) = (Provider::start(), Sandbox::new());
+    let service = secured_service(&sandbox, &provider);
+    let github = |request_token: &str| {
+        let mut command = sandbox.command();
+        // GitHub's URL carries a query already: the audience is appended to it.
+        command
+            .env("ACTIONS_ID_TOKEN_REQUEST_URL", format!("{}/test/github-oidc?api-version=2.0", provider.url()))
+            .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", request_token);
+        command
+    };
+    let flow = app_flow(oidc::FEDERATED_CLIENT_ID, &["--federated-github"]);
+    let connected =
+        sandbox.run_command(github(oidc::GITHUB_REQUEST_TOKEN), &connect_args(&provider, &service, &flow), "");
+    assert_connected(&connected, &format!("application {}", oidc::FEDERATED_CLIENT_ID));
+    // Each command gets a new GitHub token, so a used one is never sent twice.
+    assert_signed_in_commands_work(&sandbox, |args| sandbox.run_command(github(oidc::GITHUB_REQUEST_TOKEN), args, ""));
+    let refused = sandbox.run_command(github("not-the-request-token"), &["policies", "list"], "");
+    refused.assert_fails_with(3);
+    assert!(refused.stderr.contains("id-token: write"), "{refused:#?}");
+    let outside = sandbox.run(&["policies", "list"]);
+    outside.assert_fails_with(2);
+    assert!(outside.stderr.contains("ACTIONS_ID_TOKEN_REQUEST_URL"), "{outside:#?}");
+}
+
 /// Runs `connect --device-code` and approves the code it shows as `login`.
 fn device_code_connect(sandbox: &Sandbox, provider: &Provider, service: &Service, login: &str, keyring: bool) -> Run {
     let mut command = if keyring { sandbox.command_in_keyring() } else { sandbox.command() };

@@ -8,6 +8,7 @@
 mod certificate;
 mod cloud;
 mod error;
+mod github;
 mod managed_identity;
 mod oauth;
 mod profile;

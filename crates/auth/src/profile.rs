@@ -32,6 +32,8 @@ pub enum Flow {
 pub enum FederatedSource {
     File(PathBuf),
     Env(String),
+    /// GitHub Actions' OIDC token endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`).
+    GitHubActions,
 }
 
 impl Flow {

@@ -4,7 +4,7 @@
 use crate::certificate::Certificate;
 use crate::oauth::{self, DeviceCodePrompt};
 use crate::vault::Kept;
-use crate::{AuthError, FederatedSource, Flow, Profile, Secret, Token, Vault, managed_identity};
+use crate::{AuthError, FederatedSource, Flow, Profile, Secret, Token, Vault, github, managed_identity};
 
 /// Secrets handed in for this run (from the environment, stdin or a prompt), which win over
 /// the kept ones.
@@ -123,7 +123,7 @@ impl Session {
                 oauth::client_credentials(&self.http, p, None, Some(&assertion)).await
             }
             Flow::FederatedToken { source } => {
-                let assertion = federated_token(source)?;
+                let assertion = federated_token(&self.http, source).await?;
                 oauth::client_credentials(&self.http, p, None, Some(&assertion)).await
             }
             Flow::ManagedIdentity => {
@@ -162,14 +162,15 @@ impl Session {
     }
 }
 
-/// The federated token, read afresh: Kubernetes and CI runners rotate the file.
-fn federated_token(source: &FederatedSource) -> Result<Secret, AuthError> {
+/// The federated token, read afresh: Kubernetes and CI runners rotate it.
+async fn federated_token(http: &reqwest::Client, source: &FederatedSource) -> Result<Secret, AuthError> {
     let token = match source {
         FederatedSource::File(path) => std::fs::read_to_string(path).map_err(|e| {
             AuthError::Config(format!("--federated-token-file {}: could not read it: {e}", path.display()))
         })?,
         FederatedSource::Env(name) => std::env::var(name)
             .map_err(|_| AuthError::Config(format!("--federated-token-env {name}: the variable is not set")))?,
+        FederatedSource::GitHubActions => return github::id_token(http).await,
     };
     let token = Secret::new(token.trim());
     if token.is_empty() {

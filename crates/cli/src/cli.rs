@@ -301,6 +301,10 @@ pub struct SignInMethod {
     /// Sign in with a federated token from this environment variable.
     #[arg(long, value_name = "NAME")]
     pub federated_token_env: Option<String>,
+    /// Sign in with GitHub Actions' OIDC token, asked for afresh for every token (the job
+    /// needs `permissions: id-token: write`).
+    #[arg(long)]
+    pub federated_github: bool,
     /// Sign in as this Azure resource's managed identity.
     #[arg(long)]
     pub managed_identity: bool,

@@ -86,6 +86,8 @@ fn flow(args: &ConnectArgs, global: &GlobalArgs) -> Result<Flow, CliError> {
         }
     } else if let Some(name) = &m.federated_token_env {
         Flow::FederatedToken { source: FederatedSource::Env(name.clone()) }
+    } else if m.federated_github {
+        Flow::FederatedToken { source: FederatedSource::GitHubActions }
     } else if m.managed_identity {
         Flow::ManagedIdentity
     } else if global.access_token.is_some() && !m.device_code {
