@@ -28,17 +28,26 @@ impl Given {
 pub struct Session {
     pub profile: Profile,
     vault: Vault,
-    http: reqwest::Client,
+    /// Made on first use: a command whose kept token is fresh never loads the TLS roots twice.
+    http: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl Session {
-    pub fn open(profile: Profile) -> Result<Self, AuthError> {
+    pub fn open(profile: Profile) -> Self {
         let vault = Vault::open(&profile.account());
-        Ok(Self { profile, vault, http: oauth::http_client()? })
+        Self { profile, vault, http: std::sync::OnceLock::new() }
     }
 
     pub fn vault(&self) -> &Vault {
         &self.vault
+    }
+
+    fn http(&self) -> Result<&reqwest::Client, AuthError> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let client = oauth::http_client()?;
+        Ok(self.http.get_or_init(|| client))
     }
 
     /// Signs in now, whatever is kept (`connect`), and keeps the token and the secrets given.
@@ -60,7 +69,7 @@ impl Session {
             return Ok(token.clone());
         }
         let refreshed = match kept.token.as_ref().and_then(|t| t.refresh_token.clone()) {
-            Some(refresh_token) => match oauth::refresh(&self.http, &self.profile, &refresh_token).await {
+            Some(refresh_token) => match oauth::refresh(self.http()?, &self.profile, &refresh_token).await {
                 Ok(token) => Some(token),
                 Err(AuthError::NotSignedIn(why)) if !self.profile.flow.is_unattended() => {
                     return Err(self.expired(&why));
@@ -87,7 +96,7 @@ impl Session {
         if profile.account() == self.profile.account() {
             return Ok(Session { profile, ..self });
         }
-        let moved = Session::open(profile)?;
+        let moved = Session::open(profile);
         if self.vault.unavailable().is_none() {
             moved.vault.save(&self.vault.load());
             self.vault.remove()?;
@@ -104,7 +113,7 @@ impl Session {
         let p = &self.profile;
         match &p.flow {
             Flow::DeviceCode => match show {
-                Some(show) => oauth::device_code(&self.http, p, show).await,
+                Some(show) => oauth::device_code(self.http()?, p, show).await,
                 None => Err(self.not_kept()),
             },
             Flow::ClientSecret => {
@@ -115,16 +124,16 @@ impl Session {
                         self.store_hint()
                     ))
                 })?;
-                oauth::client_credentials(&self.http, p, Some(secret), None).await
+                oauth::client_credentials(self.http()?, p, Some(secret), None).await
             }
             Flow::Certificate { path } => {
                 let assertion = Certificate::load(path, given.certificate_password.as_ref())?
                     .assertion(&p.client_id, &p.token_url())?;
-                oauth::client_credentials(&self.http, p, None, Some(&assertion)).await
+                oauth::client_credentials(self.http()?, p, None, Some(&assertion)).await
             }
             Flow::FederatedToken { source } => {
-                let assertion = federated_token(&self.http, source).await?;
-                oauth::client_credentials(&self.http, p, None, Some(&assertion)).await
+                let assertion = federated_token(self.http()?, source).await?;
+                oauth::client_credentials(self.http()?, p, None, Some(&assertion)).await
             }
             Flow::ManagedIdentity => {
                 let client_id = Some(p.client_id.as_str()).filter(|id| !id.is_empty());

@@ -50,7 +50,7 @@ impl Endpoint {
 
 /// The connected tenant's token: kept, refreshed, or signed in again unattended.
 async fn signed_in_token(profile: Profile) -> Result<String, CliError> {
-    let token = Session::open(profile)?.token(&given_by_environment()).await?;
+    let token = Session::open(profile).token(&given_by_environment()).await?;
     Ok(token.access_token.expose().to_string())
 }
 

@@ -39,7 +39,7 @@ pub async fn connect(global: &GlobalArgs, args: ConnectArgs) -> Result<(), CliEr
         given.client_secret = Some(read_client_secret(&profile.client_id)?);
     }
     let dir = data_dir()?;
-    let session = Session::open(profile)?;
+    let session = Session::open(profile);
     let token = session.sign_in(&given, &show_device_code).await?;
     // Without --tenant-id, the token names the tenant signed in to.
     let mut profile = session.profile.clone();
@@ -58,7 +58,7 @@ pub fn disconnect(global: &GlobalArgs) -> Result<(), CliError> {
     let Some(profile) = Profile::load(&dir)? else {
         return Printer { format: global.output, endpoint: String::new() }.write(&message(global, "Not connected."));
     };
-    let session = Session::open(profile.clone())?;
+    let session = Session::open(profile.clone());
     session.sign_out()?;
     Profile::remove(&dir)?;
     let text = format!("Disconnected from {}: its sign-in was removed; commands go to local.", profile.describe());
@@ -101,22 +101,28 @@ fn profile(args: &ConnectArgs, global: &GlobalArgs, flow: Flow, given: &Given) -
     let is_app = matches!(flow, Flow::ClientSecret | Flow::Certificate { .. } | Flow::FederatedToken { .. });
     let tenant_id = match args.tenant_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         Some(tenant) => tenant.to_string(),
-        None if is_app => return Err(usage(format!("--tenant-id is required to sign in with {}", flow.name()))),
+        None if is_app => {
+            return Err(CliError::Usage(format!("--tenant-id is required to sign in with {}", flow.name())));
+        }
         None => "organizations".to_string(),
     };
     let client_id = match (args.client_id.as_deref().map(str::trim).filter(|c| !c.is_empty()), &flow) {
         (Some(id), _) => id.to_string(),
         (None, Flow::DeviceCode) => MSCOMMERCE_CLIENT_ID.to_string(),
         (None, Flow::ManagedIdentity | Flow::AccessToken) => String::new(),
-        (None, _) => return Err(usage(format!("--client-id (the application id) is required with {}", flow.name()))),
+        (None, _) => {
+            return Err(CliError::Usage(format!("--client-id (the application id) is required with {}", flow.name())));
+        }
     };
     if flow == Flow::AccessToken && given.access_token.as_ref().is_none_or(Secret::is_empty) {
-        return Err(usage("--access-token is empty".into()));
+        return Err(CliError::Usage("--access-token is empty".into()));
     }
     let endpoint = match global.endpoint.as_deref().map(str::trim) {
         None | Some("" | "microsoft") => args.environment.licensing_endpoint().to_string(),
         Some("local") => {
-            return Err(usage("--endpoint local needs no sign-in: connect to a tenant or a service URL".into()));
+            return Err(CliError::Usage(
+                "--endpoint local needs no sign-in: connect to a tenant or a service URL".into(),
+            ));
         }
         Some(url) => url.trim_end_matches('/').to_string(),
     };
@@ -132,14 +138,10 @@ fn profile(args: &ConnectArgs, global: &GlobalArgs, flow: Flow, given: &Given) -
     })
 }
 
-fn usage(message: String) -> CliError {
-    CliError::Usage(message)
-}
-
 /// A new connection replaces the old one: its kept sign-in goes too.
 fn forget_other_connection(dir: &std::path::Path, new: &Profile) -> Result<(), CliError> {
     if let Some(old) = Profile::load(dir)?.filter(|old| old.account() != new.account()) {
-        Session::open(old)?.sign_out()?;
+        Session::open(old).sign_out()?;
     }
     Ok(())
 }
@@ -158,7 +160,7 @@ fn read_client_secret(client_id: &str) -> Result<Secret, CliError> {
     };
     let secret = Secret::new(secret.trim());
     if secret.is_empty() {
-        return Err(usage(
+        return Err(CliError::Usage(
             "no client secret: set COMMERCE_POLICY_CLIENT_SECRET or pipe it to stdin (never on the command line)"
                 .into(),
         ));
