@@ -2,7 +2,7 @@
 //! kernel key retention service on Linux. Where none is usable (a headless runner without a
 //! session keyring) the vault says so and the caller keeps tokens in memory for one command.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use keyring_core::{Entry, Error};
 use serde::{Deserialize, Serialize};
@@ -21,11 +21,20 @@ pub struct Kept {
     pub certificate_password: Option<Secret>,
 }
 
-/// One connection's entry in the credential store, or why there is none. A store that
-/// fails a write is given up for the rest of the run: the caller keeps tokens in memory.
+/// One connection's entry in the credential store, or why there is none. The entry is read
+/// once, when opened; a store that fails a write is given up for the rest of the run, and
+/// the caller keeps tokens in memory.
 pub struct Vault {
     entry: Result<Entry, String>,
-    failed: std::sync::Mutex<Option<String>>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// What the entry holds, as last read or written.
+    text: Option<String>,
+    /// Why a write failed.
+    failed: Option<String>,
 }
 
 /// The service name entries are filed under; tests set their own.
@@ -37,26 +46,33 @@ impl Vault {
     /// The entry of `account`, if the store can be used. `COMMERCE_POLICY_KEYRING=none` turns
     /// the store off.
     pub fn open(account: &str) -> Self {
+        let mut text = None;
         let entry = platform_store().and_then(|()| {
             let entry = Entry::new(&service(), account).map_err(|e| e.to_string())?;
             match entry.get_password() {
-                Ok(_) | Err(Error::NoEntry) => Ok(entry),
-                Err(e) => Err(describe(&e)),
+                Ok(found) => text = Some(found),
+                Err(Error::NoEntry) => {}
+                Err(e) => return Err(describe(&e)),
             }
+            Ok(entry)
         });
-        Self { entry, failed: std::sync::Mutex::new(None) }
+        Self { entry, state: Mutex::new(State { text, failed: None }) }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Why the store cannot be used, or `None` when it can.
     pub fn unavailable(&self) -> Option<String> {
         match &self.entry {
             Err(why) => Some(why.clone()),
-            Ok(_) => self.failed.lock().ok().and_then(|f| f.clone()),
+            Ok(_) => self.state().failed.clone(),
         }
     }
 
     fn usable(&self) -> Option<&Entry> {
-        self.entry.as_ref().ok().filter(|_| self.failed.lock().is_ok_and(|f| f.is_none()))
+        self.entry.as_ref().ok().filter(|_| self.state().failed.is_none())
     }
 
     /// A person's name for the store in use.
@@ -71,18 +87,21 @@ impl Vault {
     }
 
     pub fn load(&self) -> Kept {
-        let Some(entry) = self.usable() else { return Kept::default() };
-        entry.get_password().ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default()
+        if self.usable().is_none() {
+            return Kept::default();
+        }
+        self.state().text.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default()
     }
 
     /// Keeps `kept`; if the store refuses, it is given up and [`Vault::unavailable`] says why.
     pub fn save(&self, kept: &Kept) {
         let Some(entry) = self.usable() else { return };
         let Ok(text) = serde_json::to_string(kept) else { return };
-        if let Err(e) = entry.set_password(&text) {
-            tracing::warn!("{} refused to keep the sign-in: {}", Self::store_name(), describe(&e));
-            if let Ok(mut failed) = self.failed.lock() {
-                *failed = Some(describe(&e));
+        match entry.set_password(&text) {
+            Ok(()) => self.state().text = Some(text),
+            Err(e) => {
+                tracing::warn!("{} refused to keep the sign-in: {}", Self::store_name(), describe(&e));
+                self.state().failed = Some(describe(&e));
             }
         }
     }
@@ -90,7 +109,9 @@ impl Vault {
     /// Removes the entry; `false` if there was none.
     pub fn remove(&self) -> Result<bool, AuthError> {
         let Some(entry) = self.usable() else { return Ok(false) };
-        match entry.delete_credential() {
+        let deleted = entry.delete_credential();
+        self.state().text = None;
+        match deleted {
             Ok(()) => Ok(true),
             Err(Error::NoEntry) => Ok(false),
             Err(e) => Err(AuthError::Store(format!("could not remove the sign-in: {}", describe(&e)))),
