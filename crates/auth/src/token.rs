@@ -63,11 +63,11 @@ impl Token {
     /// less than that (test providers and short-lived federated tokens).
     pub fn is_fresh(&self) -> bool {
         let left = self.expires_at.saturating_sub(now());
-        left > RENEW_BEFORE.as_secs() || (left > 0 && self.issued_short() && left * 2 > self.lifetime_hint())
-    }
-
-    fn issued_short(&self) -> bool {
-        self.lifetime_hint() <= RENEW_BEFORE.as_secs()
+        if left > RENEW_BEFORE.as_secs() {
+            return true;
+        }
+        let lifetime = self.lifetime_hint();
+        left > 0 && lifetime <= RENEW_BEFORE.as_secs() && left * 2 > lifetime
     }
 
     /// The token's own lifetime from its `iat` and `exp` claims, when it is a JWT.

@@ -22,8 +22,9 @@ impl Endpoint {
     /// tenant's token goes only to the tenant's own endpoint.
     pub async fn open(global: &GlobalArgs) -> Result<Self, CliError> {
         let retry = RetryPolicy { max_attempts: global.max_retries.saturating_add(1), ..RetryPolicy::default() };
-        let connected = Profile::load(&data_dir()?)?;
         let explicit = global.endpoint.as_deref().map(str::trim).filter(|e| !e.is_empty());
+        // `local` needs no connection, so a damaged connection file cannot stand in its way.
+        let connected = if explicit == Some("local") { None } else { Profile::load(&data_dir()?)? };
         let (client, description, profile) = match (explicit, connected) {
             (Some("local"), _) | (None, None) => {
                 let path = local_store_path()?;

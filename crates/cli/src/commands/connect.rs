@@ -79,11 +79,9 @@ fn flow(args: &ConnectArgs, global: &GlobalArgs) -> Result<Flow, CliError> {
     Ok(if m.client_secret {
         Flow::ClientSecret
     } else if let Some(path) = &m.certificate {
-        Flow::Certificate { path: std::path::absolute(path).unwrap_or_else(|_| path.clone()) }
+        Flow::Certificate { path: absolute(path) }
     } else if let Some(path) = &m.federated_token_file {
-        Flow::FederatedToken {
-            source: FederatedSource::File(std::path::absolute(path).unwrap_or_else(|_| path.clone())),
-        }
+        Flow::FederatedToken { source: FederatedSource::File(absolute(path)) }
     } else if let Some(name) = &m.federated_token_env {
         Flow::FederatedToken { source: FederatedSource::Env(name.clone()) }
     } else if m.federated_github {
@@ -95,6 +93,11 @@ fn flow(args: &ConnectArgs, global: &GlobalArgs) -> Result<Flow, CliError> {
     } else {
         Flow::DeviceCode
     })
+}
+
+/// A file the saved connection names is read by later commands, from other folders.
+fn absolute(path: &std::path::Path) -> std::path::PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn profile(args: &ConnectArgs, global: &GlobalArgs, flow: Flow, given: &Given) -> Result<Profile, CliError> {
