@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use commerce_auth::Cloud;
+use commerce_signin::Cloud;
 use commerce_model::{OfferType, PolicyId, PolicyValue, ProductId};
 
 /// Read and change Microsoft 365 self-service purchase policies (AllowSelfServicePurchase),
@@ -275,7 +275,7 @@ pub struct ConnectArgs {
     #[arg(long, env = "COMMERCE_POLICY_AUTHORITY", value_name = "URL")]
     pub authority: Option<String>,
     /// The resource to ask tokens for (MSCommerce's -Resource; a `/.default` scope works too).
-    #[arg(long, default_value = commerce_auth::LICENSING_RESOURCE)]
+    #[arg(long, default_value = commerce_signin::LICENSING_RESOURCE)]
     pub resource: String,
 }
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use commerce_auth::{Given, Profile, Secret, Session};
+use commerce_signin::{Given, Profile, Secret, Session};
 use commerce_client::{Client, MICROSOFT_ENDPOINT, RetryPolicy, Transport, TransportFuture};
 use commerce_service::{ServiceConfig, SqliteStore};
 

@@ -1,7 +1,7 @@
 //! How a failure leaves the binary: one line on stderr (what failed, why, what to do, the
 //! correlation id) and the exit code DESIGN.md gives it, shared with the PowerShell module.
 
-use commerce_auth::AuthError;
+use commerce_signin::SignInError;
 use commerce_client::{ClientError, ErrorKind};
 
 /// The exit codes of the binary and the module.
@@ -34,7 +34,7 @@ pub enum CliError {
     Drift(usize),
     /// Signing in failed, or no sign-in is usable.
     #[error("{0}")]
-    Auth(#[from] AuthError),
+    Auth(#[from] SignInError),
     #[error("{0}")]
     Other(String),
 }
@@ -52,10 +52,10 @@ impl CliError {
             Self::Partial { code, .. } => *code,
             Self::Drift(_) => exit::DRIFT,
             Self::Auth(e) => match e {
-                AuthError::NotSignedIn(_) => exit::NOT_SIGNED_IN,
-                AuthError::Config(_) => exit::USAGE,
-                AuthError::Unreachable(_) => exit::UNAVAILABLE,
-                AuthError::Store(_) => exit::OTHER,
+                SignInError::NotSignedIn(_) => exit::NOT_SIGNED_IN,
+                SignInError::Config(_) => exit::USAGE,
+                SignInError::Unreachable(_) => exit::UNAVAILABLE,
+                SignInError::Store(_) => exit::OTHER,
             },
             Self::Other(_) => exit::OTHER,
         }

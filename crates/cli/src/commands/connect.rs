@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Read};
 use std::time::{Duration, UNIX_EPOCH};
 
-use commerce_auth::{
+use commerce_signin::{
     DeviceCodePrompt, FederatedSource, Flow, Given, MSCOMMERCE_CLIENT_ID, Profile, Secret, Session, Token, Vault,
 };
 use serde::Serialize;

@@ -13,7 +13,7 @@ use oauth2::{
     TokenUrl,
 };
 
-use crate::{AuthError, Profile, Secret, Token};
+use crate::{SignInError, Profile, Secret, Token};
 
 /// The assertion type of a client assertion (certificate or federated token).
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -27,13 +27,13 @@ pub struct DeviceCodePrompt {
 }
 
 /// An HTTP client for identity endpoints: no redirects (a token request never follows one).
-pub(crate) fn http_client() -> Result<reqwest::Client, AuthError> {
+pub(crate) fn http_client() -> Result<reqwest::Client, SignInError> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(10))
         .build()
-        .map_err(|e| AuthError::Config(format!("could not set up HTTPS: {e}")))
+        .map_err(|e| SignInError::Config(format!("could not set up HTTPS: {e}")))
 }
 
 /// Sends one `oauth2` request with reqwest.
@@ -52,8 +52,8 @@ fn send(client: &reqwest::Client, request: HttpRequest) -> impl Future<Output = 
     }
 }
 
-fn token_url(profile: &Profile) -> Result<TokenUrl, AuthError> {
-    TokenUrl::new(profile.token_url()).map_err(|e| AuthError::Config(format!("--authority: {e}")))
+fn token_url(profile: &Profile) -> Result<TokenUrl, SignInError> {
+    TokenUrl::new(profile.token_url()).map_err(|e| SignInError::Config(format!("--authority: {e}")))
 }
 
 /// Client credentials: with a secret, or with an assertion (a signed certificate assertion or
@@ -63,7 +63,7 @@ pub(crate) async fn client_credentials(
     profile: &Profile,
     secret: Option<&Secret>,
     assertion: Option<&Secret>,
-) -> Result<Token, AuthError> {
+) -> Result<Token, SignInError> {
     let mut client = BasicClient::new(ClientId::new(profile.client_id.clone()))
         .set_token_uri(token_url(profile)?)
         .set_auth_type(AuthType::RequestBody);
@@ -85,7 +85,7 @@ pub(crate) async fn refresh(
     http: &reqwest::Client,
     profile: &Profile,
     refresh_token: &Secret,
-) -> Result<Token, AuthError> {
+) -> Result<Token, SignInError> {
     let client = BasicClient::new(ClientId::new(profile.client_id.clone()))
         .set_token_uri(token_url(profile)?)
         .set_auth_type(AuthType::RequestBody);
@@ -109,9 +109,9 @@ pub(crate) async fn device_code(
     http: &reqwest::Client,
     profile: &Profile,
     show: &dyn Fn(&DeviceCodePrompt),
-) -> Result<Token, AuthError> {
+) -> Result<Token, SignInError> {
     let device_url = DeviceAuthorizationUrl::new(profile.device_code_url())
-        .map_err(|e| AuthError::Config(format!("--authority: {e}")))?;
+        .map_err(|e| SignInError::Config(format!("--authority: {e}")))?;
     let client = BasicClient::new(ClientId::new(profile.client_id.clone()))
         .set_token_uri(token_url(profile)?)
         .set_device_authorization_url(device_url)
@@ -146,7 +146,7 @@ fn token(response: &BasicTokenResponse) -> Token {
 
 /// Turns a failed token request into one line: what the identity provider said, never the
 /// request or the raw answer (either could hold a secret).
-fn refused<T>(profile: &Profile, e: RequestTokenError<reqwest::Error, StandardErrorResponse<T>>) -> AuthError
+fn refused<T>(profile: &Profile, e: RequestTokenError<reqwest::Error, StandardErrorResponse<T>>) -> SignInError
 where
     T: ErrorResponseType + fmt::Display + 'static,
 {
@@ -154,18 +154,18 @@ where
         RequestTokenError::ServerResponse(answer) => {
             let description = answer.error_description().map(|d| first_line(d)).unwrap_or_default();
             let line = format!("{} refused the sign-in: {} {description}", profile.authority, answer.error());
-            AuthError::NotSignedIn(line.trim_end().to_string())
+            SignInError::NotSignedIn(line.trim_end().to_string())
         }
         RequestTokenError::Request(e) => {
-            AuthError::Unreachable(format!("could not reach {}: {}", profile.authority, without_url(&e)))
+            SignInError::Unreachable(format!("could not reach {}: {}", profile.authority, without_url(&e)))
         }
-        RequestTokenError::Parse(e, _) => AuthError::NotSignedIn(format!(
+        RequestTokenError::Parse(e, _) => SignInError::NotSignedIn(format!(
             "{} did not answer with a token (at {}): is --authority an Entra ID sign-in host?",
             profile.authority,
             e.path()
         )),
         RequestTokenError::Other(message) => {
-            AuthError::NotSignedIn(format!("the sign-in failed: {}", first_line(&message)))
+            SignInError::NotSignedIn(format!("the sign-in failed: {}", first_line(&message)))
         }
     }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use sha1::{Digest, Sha1};
 
 use crate::token::now;
-use crate::{AuthError, Secret};
+use crate::{SignInError, Secret};
 
 /// A loaded certificate: the signing key and the thumbprint of the certificate.
 pub(crate) struct Certificate {
@@ -34,10 +34,10 @@ struct Claims<'a> {
 impl Certificate {
     /// Reads a `.pfx`/`.p12` file (with `password`) or a PEM file holding the certificate
     /// and its private key.
-    pub fn load(path: &Path, password: Option<&Secret>) -> Result<Self, AuthError> {
+    pub fn load(path: &Path, password: Option<&Secret>) -> Result<Self, SignInError> {
         let bytes = std::fs::read(path)
-            .map_err(|e| AuthError::Config(format!("--certificate {}: could not read it: {e}", path.display())))?;
-        let bad = |why: String| AuthError::Config(format!("--certificate {}: {why}", path.display()));
+            .map_err(|e| SignInError::Config(format!("--certificate {}: could not read it: {e}", path.display())))?;
+        let bad = |why: String| SignInError::Config(format!("--certificate {}: {why}", path.display()));
         let is_pfx = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pfx") || e.eq_ignore_ascii_case("p12"));
         let (cert_der, key_pem) =
             if is_pfx { from_pfx(&bytes, password).map_err(bad)? } else { from_pem(&bytes).map_err(bad)? };
@@ -47,7 +47,7 @@ impl Certificate {
     }
 
     /// A client assertion for `client_id` at `token_url`, valid for ten minutes.
-    pub fn assertion(&self, client_id: &str, token_url: &str) -> Result<Secret, AuthError> {
+    pub fn assertion(&self, client_id: &str, token_url: &str) -> Result<Secret, SignInError> {
         let mut header = Header::new(Algorithm::RS256);
         header.x5t = Some(self.x5t.clone());
         let issued = now();
@@ -62,7 +62,7 @@ impl Certificate {
         };
         jsonwebtoken::encode(&header, &claims, &self.key)
             .map(Secret::new)
-            .map_err(|e| AuthError::Config(format!("could not sign the client assertion: {e}")))
+            .map_err(|e| SignInError::Config(format!("could not sign the client assertion: {e}")))
     }
 }
 

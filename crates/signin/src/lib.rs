@@ -17,7 +17,7 @@ mod token;
 mod vault;
 
 pub use cloud::Cloud;
-pub use error::AuthError;
+pub use error::SignInError;
 pub use oauth::DeviceCodePrompt;
 pub use profile::{FederatedSource, Flow, Profile};
 pub use session::{Given, Session};

@@ -4,7 +4,7 @@
 use crate::certificate::Certificate;
 use crate::oauth::{self, DeviceCodePrompt};
 use crate::vault::Kept;
-use crate::{AuthError, FederatedSource, Flow, Profile, Secret, Token, Vault, github, managed_identity};
+use crate::{SignInError, FederatedSource, Flow, Profile, Secret, Token, Vault, github, managed_identity};
 
 /// Secrets handed in for this run (from the environment, stdin or a prompt), which win over
 /// the kept ones.
@@ -42,7 +42,7 @@ impl Session {
         &self.vault
     }
 
-    fn http(&self) -> Result<&reqwest::Client, AuthError> {
+    fn http(&self) -> Result<&reqwest::Client, SignInError> {
         if let Some(client) = self.http.get() {
             return Ok(client);
         }
@@ -51,7 +51,7 @@ impl Session {
     }
 
     /// Signs in now, whatever is kept (`connect`), and keeps the token and the secrets given.
-    pub async fn sign_in(&self, given: &Given, show: &dyn Fn(&DeviceCodePrompt)) -> Result<Token, AuthError> {
+    pub async fn sign_in(&self, given: &Given, show: &dyn Fn(&DeviceCodePrompt)) -> Result<Token, SignInError> {
         let token = self.acquire(given, Some(show)).await?;
         let kept = Kept {
             token: Some(token.clone()),
@@ -63,7 +63,7 @@ impl Session {
     }
 
     /// A token good for this command.
-    pub async fn token(&self, given: &Given) -> Result<Token, AuthError> {
+    pub async fn token(&self, given: &Given) -> Result<Token, SignInError> {
         let mut kept = self.vault.load();
         if let Some(token) = kept.token.as_ref().filter(|t| t.is_fresh()) {
             return Ok(token.clone());
@@ -71,10 +71,10 @@ impl Session {
         let refreshed = match kept.token.as_ref().and_then(|t| t.refresh_token.clone()) {
             Some(refresh_token) => match oauth::refresh(self.http()?, &self.profile, &refresh_token).await {
                 Ok(token) => Some(token),
-                Err(AuthError::NotSignedIn(why)) if !self.profile.flow.is_unattended() => {
+                Err(SignInError::NotSignedIn(why)) if !self.profile.flow.is_unattended() => {
                     return Err(self.expired(&why));
                 }
-                Err(AuthError::NotSignedIn(_)) => None,
+                Err(SignInError::NotSignedIn(_)) => None,
                 Err(e) => return Err(e),
             },
             None => None,
@@ -92,7 +92,7 @@ impl Session {
 
     /// The same sign-in under another profile (the tenant a token named): what is kept moves
     /// to the new profile's entry in the credential store.
-    pub fn rename(self, profile: Profile) -> Result<Session, AuthError> {
+    pub fn rename(self, profile: Profile) -> Result<Session, SignInError> {
         if profile.account() == self.profile.account() {
             return Ok(Session { profile, ..self });
         }
@@ -105,11 +105,11 @@ impl Session {
     }
 
     /// Forgets the kept token and secrets; `false` if nothing was kept.
-    pub fn sign_out(&self) -> Result<bool, AuthError> {
+    pub fn sign_out(&self) -> Result<bool, SignInError> {
         self.vault.remove()
     }
 
-    async fn acquire(&self, given: &Given, show: Option<&dyn Fn(&DeviceCodePrompt)>) -> Result<Token, AuthError> {
+    async fn acquire(&self, given: &Given, show: Option<&dyn Fn(&DeviceCodePrompt)>) -> Result<Token, SignInError> {
         let p = &self.profile;
         match &p.flow {
             Flow::DeviceCode => match show {
@@ -118,7 +118,7 @@ impl Session {
             },
             Flow::ClientSecret => {
                 let secret = given.client_secret.as_ref().ok_or_else(|| {
-                    AuthError::NotSignedIn(format!(
+                    SignInError::NotSignedIn(format!(
                         "no client secret for application {}: set COMMERCE_POLICY_CLIENT_SECRET{}",
                         p.client_id,
                         self.store_hint()
@@ -152,19 +152,19 @@ impl Session {
         }
     }
 
-    fn expired(&self, why: &str) -> AuthError {
-        AuthError::NotSignedIn(format!(
+    fn expired(&self, why: &str) -> SignInError {
+        SignInError::NotSignedIn(format!(
             "the sign-in to {} has expired ({why}): run `commerce-policy connect` again",
             self.profile.describe()
         ))
     }
 
-    fn not_kept(&self) -> AuthError {
+    fn not_kept(&self) -> SignInError {
         let why = match self.vault.unavailable() {
             Some(why) => format!("no credential store could keep the {} sign-in ({why})", self.profile.flow.name()),
             None => format!("no {} sign-in is kept", self.profile.flow.name()),
         };
-        AuthError::NotSignedIn(format!(
+        SignInError::NotSignedIn(format!(
             "not signed in to {}: {why}: run `commerce-policy connect`, or pass a token in COMMERCE_POLICY_ACCESS_TOKEN",
             self.profile.describe()
         ))
@@ -172,18 +172,18 @@ impl Session {
 }
 
 /// The federated token, read afresh: Kubernetes and CI runners rotate it.
-async fn federated_token(http: &reqwest::Client, source: &FederatedSource) -> Result<Secret, AuthError> {
+async fn federated_token(http: &reqwest::Client, source: &FederatedSource) -> Result<Secret, SignInError> {
     let token = match source {
         FederatedSource::File(path) => std::fs::read_to_string(path).map_err(|e| {
-            AuthError::Config(format!("--federated-token-file {}: could not read it: {e}", path.display()))
+            SignInError::Config(format!("--federated-token-file {}: could not read it: {e}", path.display()))
         })?,
         FederatedSource::Env(name) => std::env::var(name)
-            .map_err(|_| AuthError::Config(format!("--federated-token-env {name}: the variable is not set")))?,
+            .map_err(|_| SignInError::Config(format!("--federated-token-env {name}: the variable is not set")))?,
         FederatedSource::GitHubActions => return github::id_token(http).await,
     };
     let token = Secret::new(token.trim());
     if token.is_empty() {
-        return Err(AuthError::Config("the federated token is empty".into()));
+        return Err(SignInError::Config("the federated token is empty".into()));
     }
     Ok(token)
 }

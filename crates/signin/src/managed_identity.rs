@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::oauth::without_url;
 use crate::token::now;
-use crate::{AuthError, Secret, Token};
+use crate::{SignInError, Secret, Token};
 
 /// The instance metadata service; `COMMERCE_POLICY_IMDS_ENDPOINT` overrides it (tests).
 const IMDS: &str = "http://169.254.169.254";
@@ -24,12 +24,12 @@ struct Answer {
 }
 
 /// A token for `resource`; `client_id` picks a user-assigned identity.
-pub(crate) async fn token(resource: &str, client_id: Option<&str>) -> Result<Token, AuthError> {
+pub(crate) async fn token(resource: &str, client_id: Option<&str>) -> Result<Token, SignInError> {
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(3))
         .timeout(Duration::from_secs(30))
         .build()
-        .map_err(|e| AuthError::Config(e.to_string()))?;
+        .map_err(|e| SignInError::Config(e.to_string()))?;
     let app_service = (std::env::var("IDENTITY_ENDPOINT"), std::env::var("IDENTITY_HEADER"));
     let (request, source) = match app_service {
         (Ok(endpoint), Ok(header)) => (
@@ -54,20 +54,20 @@ pub(crate) async fn token(resource: &str, client_id: Option<&str>) -> Result<Tok
         None => request,
     };
     let response = request.send().await.map_err(|e| {
-        AuthError::Unreachable(format!(
+        SignInError::Unreachable(format!(
             "no managed identity endpoint answered at {source} ({}): run on an Azure resource with a managed identity",
             without_url(&e)
         ))
     })?;
     let status = response.status();
     if !status.is_success() {
-        return Err(AuthError::NotSignedIn(format!(
+        return Err(SignInError::NotSignedIn(format!(
             "the managed identity endpoint {source} refused: {status}: is an identity assigned to this resource{}?",
             if client_id.is_some() { " with that --client-id" } else { "" }
         )));
     }
     let answer: Answer = response.json().await.map_err(|_| {
-        AuthError::NotSignedIn(format!("the managed identity endpoint {source} did not answer with a token"))
+        SignInError::NotSignedIn(format!("the managed identity endpoint {source} did not answer with a token"))
     })?;
     Ok(Token::new(answer.access_token, lifetime(answer.expires_on, answer.expires_in), None))
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AuthError, Cloud};
+use crate::{SignInError, Cloud};
 
 /// How tokens are obtained.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,15 +87,15 @@ impl Profile {
     }
 
     /// The saved connection in `dir`, if there is one.
-    pub fn load(dir: &Path) -> Result<Option<Self>, AuthError> {
+    pub fn load(dir: &Path) -> Result<Option<Self>, SignInError> {
         let path = dir.join(FILE_NAME);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(AuthError::Config(format!("could not read {}: {e}", path.display()))),
+            Err(e) => return Err(SignInError::Config(format!("could not read {}: {e}", path.display()))),
         };
         serde_json::from_str(&text).map(Some).map_err(|e| {
-            AuthError::Config(format!(
+            SignInError::Config(format!(
                 "{} is not a saved connection ({e}): run `commerce-policy connect` again",
                 path.display()
             ))
@@ -103,22 +103,22 @@ impl Profile {
     }
 
     /// Saves the connection in `dir`, replacing the file atomically.
-    pub fn save(&self, dir: &Path) -> Result<(), AuthError> {
+    pub fn save(&self, dir: &Path) -> Result<(), SignInError> {
         let failed =
-            |e: std::io::Error| AuthError::Config(format!("could not save the connection in {}: {e}", dir.display()));
+            |e: std::io::Error| SignInError::Config(format!("could not save the connection in {}: {e}", dir.display()));
         std::fs::create_dir_all(dir).map_err(failed)?;
-        let text = serde_json::to_string_pretty(self).map_err(|e| AuthError::Config(e.to_string()))?;
+        let text = serde_json::to_string_pretty(self).map_err(|e| SignInError::Config(e.to_string()))?;
         let temp = dir.join(format!(".{FILE_NAME}.{}", std::process::id()));
         std::fs::write(&temp, text + "\n").map_err(failed)?;
         std::fs::rename(&temp, dir.join(FILE_NAME)).map_err(failed)
     }
 
     /// Forgets the saved connection; `false` if there was none.
-    pub fn remove(dir: &Path) -> Result<bool, AuthError> {
+    pub fn remove(dir: &Path) -> Result<bool, SignInError> {
         match std::fs::remove_file(dir.join(FILE_NAME)) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(AuthError::Config(format!("could not remove the saved connection: {e}"))),
+            Err(e) => Err(SignInError::Config(format!("could not remove the saved connection: {e}"))),
         }
     }
 

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use keyring_core::{Entry, Error};
 use serde::{Deserialize, Serialize};
 
-use crate::{AuthError, Secret, Token};
+use crate::{SignInError, Secret, Token};
 
 /// What is kept for one connection.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -107,14 +107,14 @@ impl Vault {
     }
 
     /// Removes the entry; `false` if there was none.
-    pub fn remove(&self) -> Result<bool, AuthError> {
+    pub fn remove(&self) -> Result<bool, SignInError> {
         let Some(entry) = self.usable() else { return Ok(false) };
         let deleted = entry.delete_credential();
         self.state().text = None;
         match deleted {
             Ok(()) => Ok(true),
             Err(Error::NoEntry) => Ok(false),
-            Err(e) => Err(AuthError::Store(format!("could not remove the sign-in: {}", describe(&e)))),
+            Err(e) => Err(SignInError::Store(format!("could not remove the sign-in: {}", describe(&e)))),
         }
     }
 }

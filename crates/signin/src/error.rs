@@ -1,6 +1,6 @@
 /// Why a sign-in or a token could not be had. Messages never contain a token or a secret.
 #[derive(Debug, thiserror::Error)]
-pub enum AuthError {
+pub enum SignInError {
     /// No usable sign-in: never connected, expired, or refused by the identity provider.
     #[error("{0}")]
     NotSignedIn(String),

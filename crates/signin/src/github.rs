@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use crate::oauth::without_url;
-use crate::{AuthError, Secret};
+use crate::{SignInError, Secret};
 
 /// The audience Entra ID expects of a federated token.
 const AUDIENCE: &str = "api://AzureADTokenExchange";
@@ -15,21 +15,21 @@ struct Answer {
 }
 
 /// The job's ID token, from the endpoint the runner names (`permissions: id-token: write`).
-pub(crate) async fn id_token(http: &reqwest::Client) -> Result<Secret, AuthError> {
+pub(crate) async fn id_token(http: &reqwest::Client) -> Result<Secret, SignInError> {
     let (Ok(url), Ok(bearer)) =
         (std::env::var("ACTIONS_ID_TOKEN_REQUEST_URL"), std::env::var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"))
     else {
-        return Err(AuthError::Config(
+        return Err(SignInError::Config(
             "--federated-github: ACTIONS_ID_TOKEN_REQUEST_URL is not set: run in GitHub Actions with `permissions: id-token: write`".into(),
         ));
     };
     let separator = if url.contains('?') { '&' } else { '?' };
     let response =
         http.get(format!("{url}{separator}audience={AUDIENCE}")).bearer_auth(bearer).send().await.map_err(|e| {
-            AuthError::Unreachable(format!("could not reach GitHub's token endpoint: {}", without_url(&e)))
+            SignInError::Unreachable(format!("could not reach GitHub's token endpoint: {}", without_url(&e)))
         })?;
     if !response.status().is_success() {
-        return Err(AuthError::NotSignedIn(format!(
+        return Err(SignInError::NotSignedIn(format!(
             "GitHub refused an ID token: {}: does the job have `permissions: id-token: write`?",
             response.status()
         )));
@@ -37,6 +37,6 @@ pub(crate) async fn id_token(http: &reqwest::Client) -> Result<Secret, AuthError
     let answer: Answer = response
         .json()
         .await
-        .map_err(|_| AuthError::NotSignedIn("GitHub's token endpoint did not answer with a token".into()))?;
+        .map_err(|_| SignInError::NotSignedIn("GitHub's token endpoint did not answer with a token".into()))?;
     Ok(answer.value)
 }
