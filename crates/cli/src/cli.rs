@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use commerce_signin::Cloud;
 use commerce_model::{OfferType, PolicyId, PolicyValue, ProductId};
+use commerce_signin::Cloud;
 
 /// Read and change Microsoft 365 self-service purchase policies (AllowSelfServicePurchase),
 /// on your tenant, on any commerce-policy service, or on the embedded local default.

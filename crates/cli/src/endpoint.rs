@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use commerce_signin::{Given, Profile, Secret, Session};
 use commerce_client::{Client, MICROSOFT_ENDPOINT, RetryPolicy, Transport, TransportFuture};
 use commerce_service::{ServiceConfig, SqliteStore};
+use commerce_signin::{Given, Profile, Secret, Session};
 
 use crate::cli::GlobalArgs;
 use crate::error::CliError;

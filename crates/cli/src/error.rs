@@ -1,8 +1,8 @@
 //! How a failure leaves the binary: one line on stderr (what failed, why, what to do, the
 //! correlation id) and the exit code DESIGN.md gives it, shared with the PowerShell module.
 
-use commerce_signin::SignInError;
 use commerce_client::{ClientError, ErrorKind};
+use commerce_signin::SignInError;
 
 /// The exit codes of the binary and the module.
 pub mod exit {

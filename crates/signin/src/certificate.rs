@@ -11,7 +11,7 @@ use serde::Serialize;
 use sha1::{Digest, Sha1};
 
 use crate::token::now;
-use crate::{SignInError, Secret};
+use crate::{Secret, SignInError};
 
 /// A loaded certificate: the signing key and the thumbprint of the certificate.
 pub(crate) struct Certificate {

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use crate::oauth::without_url;
-use crate::{SignInError, Secret};
+use crate::{Secret, SignInError};
 
 /// The audience Entra ID expects of a federated token.
 const AUDIENCE: &str = "api://AzureADTokenExchange";

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::oauth::without_url;
 use crate::token::now;
-use crate::{SignInError, Secret, Token};
+use crate::{Secret, SignInError, Token};
 
 /// The instance metadata service; `COMMERCE_POLICY_IMDS_ENDPOINT` overrides it (tests).
 const IMDS: &str = "http://169.254.169.254";

@@ -13,7 +13,7 @@ use oauth2::{
     TokenUrl,
 };
 
-use crate::{SignInError, Profile, Secret, Token};
+use crate::{Profile, Secret, SignInError, Token};
 
 /// The assertion type of a client assertion (certificate or federated token).
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

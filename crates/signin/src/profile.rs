@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{SignInError, Cloud};
+use crate::{Cloud, SignInError};
 
 /// How tokens are obtained.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 use crate::certificate::Certificate;
 use crate::oauth::{self, DeviceCodePrompt};
 use crate::vault::Kept;
-use crate::{SignInError, FederatedSource, Flow, Profile, Secret, Token, Vault, github, managed_identity};
+use crate::{FederatedSource, Flow, Profile, Secret, SignInError, Token, Vault, github, managed_identity};
 
 /// Secrets handed in for this run (from the environment, stdin or a prompt), which win over
 /// the kept ones.

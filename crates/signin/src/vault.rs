@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use keyring_core::{Entry, Error};
 use serde::{Deserialize, Serialize};
 
-use crate::{SignInError, Secret, Token};
+use crate::{Secret, SignInError, Token};
 
 /// What is kept for one connection.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
