@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use commerce_model::{OfferType, PolicyId, PolicyValue, ProductId};
+use commerce_model::{OfferType, PolicyId, PolicyValue, ProductId, Scope};
 use commerce_signin::Cloud;
 
 /// Read and change Microsoft 365 self-service purchase policies (AllowSelfServicePurchase),
@@ -112,7 +112,7 @@ pub enum ProductPoliciesCommand {
         policy: PolicyArg,
         /// `product`, or `OfferType` for third-party offer types.
         #[arg(long, default_value = "product")]
-        scope: String,
+        scope: Scope,
     },
     /// Read a policy's value for one product or offer type (Get-MSCommerceProductPolicy).
     Get {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use commerce_client::{Client, MICROSOFT_ENDPOINT, RetryPolicy, Transport, TransportFuture};
+use commerce_model::Catalog;
 use commerce_service::{ServiceConfig, SqliteStore};
 use commerce_signin::{Given, Profile, Secret, Session};
 
@@ -102,7 +103,7 @@ struct InProcess {
 
 impl InProcess {
     fn open(path: &std::path::Path) -> Result<Self, CliError> {
-        let store = SqliteStore::open(path, &commerce_service::builtin_catalog())
+        let store = SqliteStore::open(path, Catalog::builtin())
             .map_err(|e| CliError::Other(format!("could not open the local store {}: {e}", path.display())))?;
         Ok(Self { app: commerce_service::app(Arc::new(store), &ServiceConfig::default()) })
     }

@@ -1,6 +1,7 @@
 //! How a failure leaves the binary: one line on stderr (what failed, why, what to do, the
 //! correlation id) and the exit code DESIGN.md gives it, shared with the PowerShell module.
 
+use commerce_changes::{ChangeResult, Failure};
 use commerce_client::{ClientError, ErrorKind};
 use commerce_signin::SignInError;
 
@@ -43,6 +44,20 @@ impl CliError {
     pub fn request(doing: impl Into<String>) -> impl FnOnce(ClientError) -> Self {
         let doing = doing.into();
         move |source| Self::Request { doing, source }
+    }
+
+    /// A batch's outcome: fine if no change failed; otherwise how many failed, the first
+    /// failure, and one exit code for them all.
+    pub fn from_results(results: &[ChangeResult]) -> Result<(), Self> {
+        let failures: Vec<(&ChangeResult, &Failure)> =
+            results.iter().filter_map(|r| r.failure.as_ref().map(|f| (r, f))).collect();
+        let Some((first, failure)) = failures.first() else { return Ok(()) };
+        Err(Self::Partial {
+            failed: failures.len(),
+            total: results.len(),
+            first: format!("{}: {}", first.target.id(), failure.message),
+            code: batch_exit_code(failures.iter().map(|(_, f)| kind_exit_code(f.kind))),
+        })
     }
 
     pub fn exit_code(&self) -> u8 {

@@ -1,15 +1,14 @@
 //! `commerce-policy`: parse the command line, run the command, turn a failure into one line
 //! on stderr and the exit code of DESIGN.md.
 
-mod batch;
 mod cli;
 mod commands;
 mod endpoint;
 mod error;
 mod junit;
 mod output;
+mod progress;
 mod records;
-mod trials;
 
 use std::process::ExitCode;
 

@@ -1,11 +1,12 @@
 //! What the binary prints: records with MSCommerce's property names (PascalCase), so the
 //! PowerShell module and existing scripts read the same properties as before.
 
+use commerce_changes::{ChangeResult, Status};
 use commerce_model::wire::{AuditEntry, Policy, ProductPolicy, ScopePolicy, ScopedPolicy};
-use commerce_model::{PolicyId, PolicyValue};
+use commerce_model::{PolicyId, PolicyValue, Scope, Target};
 use serde::Serialize;
 
-use crate::error::{CliError, batch_exit_code};
+use crate::error::kind_exit_code;
 
 /// Get-MSCommercePolicies / Get-MSCommercePolicy.
 #[derive(Debug, Serialize)]
@@ -97,15 +98,29 @@ pub enum ChangeStatus {
     Failed,
 }
 
-/// The result of an update for one product or offer type. It keeps the properties of
-/// MSCommerce's output and adds what changed.
+impl From<Status> for ChangeStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Updated => Self::Updated,
+            Status::Unchanged => Self::Unchanged,
+            Status::WouldUpdate => Self::WouldUpdate,
+            Status::Conflict => Self::Conflict,
+            Status::Failed => Self::Failed,
+        }
+    }
+}
+
+/// The result of an update for one product. It keeps the properties of MSCommerce's output
+/// and adds what changed.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ChangeRecord {
     pub product_name: String,
     pub product_id: String,
-    pub previous_value: Option<PolicyValue>,
-    pub policy_value: Option<PolicyValue>,
+    #[serde(rename = "PreviousValue")]
+    pub before: Option<PolicyValue>,
+    #[serde(rename = "PolicyValue")]
+    pub after: Option<PolicyValue>,
     pub status: ChangeStatus,
     pub policy_id: PolicyId,
     pub error: Option<String>,
@@ -119,28 +134,57 @@ pub struct ChangeRecord {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ScopeChangeRecord {
-    pub scope: String,
+    pub scope: Scope,
     pub scope_id: String,
     pub scope_value: String,
-    pub previous_value: PolicyValue,
-    pub policy_value: PolicyValue,
+    #[serde(rename = "PreviousValue")]
+    pub before: Option<PolicyValue>,
+    #[serde(rename = "PolicyValue")]
+    pub after: Option<PolicyValue>,
     pub status: ChangeStatus,
     pub policy_id: PolicyId,
     pub correlation_id: Option<String>,
+    pub error: Option<String>,
+    pub exit_code: Option<u8>,
 }
 
-impl ChangeRecord {
-    /// A batch's outcome: fine if no change failed; otherwise how many failed, the first
-    /// failure, and one exit code for them all.
-    pub fn outcome(records: &[ChangeRecord]) -> Result<(), CliError> {
-        let failures: Vec<&ChangeRecord> = records.iter().filter(|r| r.exit_code.is_some()).collect();
-        let Some(first) = failures.first() else { return Ok(()) };
-        Err(CliError::Partial {
-            failed: failures.len(),
-            total: records.len(),
-            first: format!("{}: {}", first.product_id, first.error.as_deref().unwrap_or("failed")),
-            code: batch_exit_code(failures.iter().filter_map(|r| r.exit_code)),
-        })
+/// The result of one change as printed: a product's or an offer type's record.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum ChangeOutput {
+    Product(ChangeRecord),
+    Scope(ScopeChangeRecord),
+}
+
+impl From<&ChangeResult> for ChangeOutput {
+    fn from(r: &ChangeResult) -> Self {
+        let error = r.failure.as_ref().map(|f| f.message.clone());
+        let exit_code = r.failure.as_ref().map(|f| kind_exit_code(f.kind));
+        match &r.target {
+            Target::Product(id) => Self::Product(ChangeRecord {
+                product_name: r.name.clone(),
+                product_id: id.to_string(),
+                before: r.before,
+                after: r.after,
+                status: r.status.into(),
+                policy_id: r.policy_id.clone(),
+                error,
+                correlation_id: r.correlation_id.clone(),
+                exit_code,
+            }),
+            Target::OfferType(offer) => Self::Scope(ScopeChangeRecord {
+                scope: Scope::OfferType,
+                scope_id: offer.to_string(),
+                scope_value: r.name.clone(),
+                before: r.before,
+                after: r.after,
+                status: r.status.into(),
+                policy_id: r.policy_id.clone(),
+                correlation_id: r.correlation_id.clone(),
+                error,
+                exit_code,
+            }),
+        }
     }
 }
 

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use commerce_model::wire::{AuditEntry, Items, Policy, PolicyUpdate, ProductPolicy, ScopePolicy, ScopedPolicy};
-use commerce_model::{CORRELATION_HEADER, OfferType, PolicyId, PolicyValue, ProductId};
+use commerce_model::wire::{AuditEntry, Items, Policy, PolicyUpdate, ProductPolicy, ScopedPolicy};
+use commerce_model::{CORRELATION_HEADER, PREFER_ETAGS, PolicyId, PolicyValue, Scope, Target};
 use http::{Method, header};
 use serde::de::DeserializeOwned;
 
@@ -13,9 +13,10 @@ use crate::error::error_message;
 use crate::retry::{is_transient, parse_retry_after};
 use crate::{ClientError, HttpTransport, RetryPolicy, Transport, TransportError};
 
-/// An answer with its entity tag (our service sends one; Microsoft's does not).
+/// An answer with its entity tag (our service sends one; Microsoft's does not) and the
+/// correlation id it was answered under.
 #[derive(Debug, Clone)]
-pub struct Tagged<T> {
+pub struct Versioned<T> {
     pub value: T,
     pub etag: Option<String>,
     pub correlation_id: String,
@@ -76,94 +77,60 @@ impl Client {
     }
 
     pub async fn policies(&self) -> Result<Vec<Policy>, ClientError> {
-        let list: Tagged<Items<Policy>> = self.call(Method::GET, "/v1.0/policies".into(), None, None).await?;
+        let list: Versioned<Items<Policy>> = self.call(Request::get("/v1.0/policies".into())).await?;
         Ok(list.value.items)
     }
 
     pub async fn policy(&self, policy: &PolicyId) -> Result<Policy, ClientError> {
-        Ok(self.call(Method::GET, format!("/v1.0/policies/{policy}"), None, None).await?.value)
+        Ok(self.call(Request::get(format!("/v1.0/policies/{policy}"))).await?.value)
     }
 
-    /// Every value of a policy in a scope: `product` or `OfferType`.
-    pub async fn scoped_policies(&self, policy: &PolicyId, scope: &str) -> Result<Vec<ScopedPolicy>, ClientError> {
-        let path = format!("/v1.0/policies/{policy}/products?scope={}", scope_query(scope)?);
-        let list: Tagged<Items<ScopedPolicy>> = self.call(Method::GET, path, None, None).await?;
+    /// Every value of a policy in a scope; items of our service carry their entity tags.
+    pub async fn list(&self, policy: &PolicyId, scope: Scope) -> Result<Vec<ScopedPolicy>, ClientError> {
+        let request = Request { prefer: Some(PREFER_ETAGS), ..Request::get(list_path(policy, scope)) };
+        let list: Versioned<Items<ScopedPolicy>> = self.call(request).await?;
         Ok(list.value.items)
     }
 
     /// Every product's value of a policy.
     pub async fn product_policies(&self, policy: &PolicyId) -> Result<Vec<ProductPolicy>, ClientError> {
-        let items = self.scoped_policies(policy, "product").await?;
-        Ok(items
-            .into_iter()
-            .filter_map(|p| match p {
-                ScopedPolicy::Product(p) => Some(p),
-                ScopedPolicy::Scope(_) => None,
-            })
-            .collect())
+        let list: Versioned<Items<ProductPolicy>> = self.call(Request::get(list_path(policy, Scope::Product))).await?;
+        Ok(list.value.items)
     }
 
-    pub async fn product_policy(
-        &self,
-        policy: &PolicyId,
-        product: &ProductId,
-    ) -> Result<Tagged<ProductPolicy>, ClientError> {
-        self.call(Method::GET, format!("/v1.0/policies/{policy}/products/{product}"), None, None).await
+    /// A policy's value for one product (former ids answer for the current one) or offer type.
+    pub async fn get(&self, policy: &PolicyId, target: &Target) -> Result<Versioned<ScopedPolicy>, ClientError> {
+        self.call(Request::get(target.path(policy))).await
     }
 
-    /// Sets one product's value; with `if_match`, only if it is unchanged since read.
-    pub async fn set_product_policy(
+    /// Sets a policy's value for one target; with `if_match`, only if it is unchanged since read.
+    pub async fn set(
         &self,
         policy: &PolicyId,
-        product: &ProductId,
+        target: &Target,
         value: PolicyValue,
         if_match: Option<&str>,
-    ) -> Result<Tagged<ProductPolicy>, ClientError> {
-        let body = update_body(value);
-        self.call(Method::PUT, format!("/v1.0/policies/{policy}/products/{product}"), Some(body), if_match).await
-    }
-
-    pub async fn offer_type_policy(
-        &self,
-        policy: &PolicyId,
-        offer: &OfferType,
-    ) -> Result<Tagged<ScopePolicy>, ClientError> {
-        self.call(Method::GET, format!("/v1.0/policies/{policy}/offerTypes/{offer}"), None, None).await
-    }
-
-    pub async fn set_offer_type_policy(
-        &self,
-        policy: &PolicyId,
-        offer: &OfferType,
-        value: PolicyValue,
-        if_match: Option<&str>,
-    ) -> Result<Tagged<ScopePolicy>, ClientError> {
-        let body = update_body(value);
-        self.call(Method::PUT, format!("/v1.0/policies/{policy}/offerTypes/{offer}"), Some(body), if_match).await
+    ) -> Result<Versioned<ScopedPolicy>, ClientError> {
+        let body = Bytes::from(serde_json::to_vec(&PolicyUpdate { policy_value: value }).unwrap_or_default());
+        self.call(Request { method: Method::PUT, body: Some(body), if_match, ..Request::get(target.path(policy)) })
+            .await
     }
 
     /// The audit log of our service, newest first.
     pub async fn audit(&self, limit: u32) -> Result<Vec<AuditEntry>, ClientError> {
-        let list: Tagged<Items<AuditEntry>> =
-            self.call(Method::GET, format!("/v1.0/audit?limit={limit}"), None, None).await?;
+        let list: Versioned<Items<AuditEntry>> = self.call(Request::get(format!("/v1.0/audit?limit={limit}"))).await?;
         Ok(list.value.items)
     }
 
     /// Sends a request, retrying transient failures, and decodes the answer.
-    async fn call<T: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: String,
-        body: Option<Bytes>,
-        if_match: Option<&str>,
-    ) -> Result<Tagged<T>, ClientError> {
+    async fn call<T: DeserializeOwned>(&self, request: Request<'_>) -> Result<Versioned<T>, ClientError> {
+        let Request { method, path, .. } = &request;
         // One id for all tries of a request, so the service's log ties them together.
         let correlation_id = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
         let mut attempt = 1;
         loop {
-            let request = self.request(&method, &path, body.clone(), if_match, &correlation_id)?;
-            let outcome = self.transport.send(request).await;
+            let outcome = self.transport.send(self.http_request(&request, &correlation_id)?).await;
             let retry_after = match &outcome {
                 Ok(r) if is_transient(r.status().as_u16()) => {
                     Some(r.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after))
@@ -179,7 +146,7 @@ impl Client {
                 attempt += 1;
                 continue;
             }
-            let result = decode(outcome, &method, &self.base_url, &correlation_id, attempt);
+            let result = decode(outcome, method, &self.base_url, &correlation_id, attempt);
             let (status, id) = match &result {
                 Ok(answer) => (200, answer.correlation_id.as_str()),
                 Err(e) => (e.status().unwrap_or(0), e.correlation_id().unwrap_or(&correlation_id)),
@@ -189,14 +156,8 @@ impl Client {
         }
     }
 
-    fn request(
-        &self,
-        method: &Method,
-        path: &str,
-        body: Option<Bytes>,
-        if_match: Option<&str>,
-        correlation_id: &str,
-    ) -> Result<http::Request<Bytes>, ClientError> {
+    fn http_request(&self, request: &Request<'_>, correlation_id: &str) -> Result<http::Request<Bytes>, ClientError> {
+        let Request { method, path, body, if_match, prefer } = request;
         let mut builder = http::Request::builder()
             .method(method.clone())
             .uri(format!("{}{path}", self.base_url))
@@ -206,7 +167,10 @@ impl Client {
             builder = builder.header(header::CONTENT_TYPE, "application/json");
         }
         if let Some(tag) = if_match {
-            builder = builder.header(header::IF_MATCH, tag);
+            builder = builder.header(header::IF_MATCH, *tag);
+        }
+        if let Some(preference) = prefer {
+            builder = builder.header("prefer", *preference);
         }
         if let Some(token) = &self.token {
             let mut value = http::HeaderValue::from_str(&format!("Bearer {token}"))
@@ -215,22 +179,28 @@ impl Client {
             builder = builder.header(header::AUTHORIZATION, value);
         }
         builder
-            .body(body.unwrap_or_default())
+            .body(body.clone().unwrap_or_default())
             .map_err(|e| ClientError::Config(format!("bad request to {}{path}: {e}", self.base_url)))
     }
 }
 
-fn update_body(value: PolicyValue) -> Bytes {
-    Bytes::from(serde_json::to_vec(&PolicyUpdate { policy_value: value }).unwrap_or_default())
+/// One request, before its correlation id and token are added.
+struct Request<'a> {
+    method: Method,
+    path: String,
+    body: Option<Bytes>,
+    if_match: Option<&'a str>,
+    prefer: Option<&'static str>,
 }
 
-/// Scopes are names; anything else would change the query.
-fn scope_query(scope: &str) -> Result<&str, ClientError> {
-    if !scope.is_empty() && scope.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        Ok(scope)
-    } else {
-        Err(ClientError::Config(format!("'{scope}' is not a scope: use product or OfferType")))
+impl Request<'_> {
+    fn get(path: String) -> Self {
+        Self { method: Method::GET, path, body: None, if_match: None, prefer: None }
     }
+}
+
+fn list_path(policy: &PolicyId, scope: Scope) -> String {
+    format!("/v1.0/policies/{policy}/products?scope={scope}")
 }
 
 fn decode<T: DeserializeOwned>(
@@ -239,7 +209,7 @@ fn decode<T: DeserializeOwned>(
     base_url: &str,
     correlation_id: &str,
     attempts: u32,
-) -> Result<Tagged<T>, ClientError> {
+) -> Result<Versioned<T>, ClientError> {
     let tries = if attempts > 1 { format!(" after {attempts} tries") } else { String::new() };
     let response = outcome.map_err(|e| ClientError::Unreachable {
         message: format!("{method} to {base_url} got no answer{tries}: {e}"),
@@ -257,5 +227,5 @@ fn decode<T: DeserializeOwned>(
     let etag = response.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_string);
     let value = serde_json::from_slice(response.body())
         .map_err(|e| ClientError::Decode { message: e.to_string(), correlation_id: correlation_id.clone() })?;
-    Ok(Tagged { value, etag, correlation_id })
+    Ok(Versioned { value, etag, correlation_id })
 }

@@ -8,7 +8,7 @@ mod error;
 mod retry;
 mod transport;
 
-pub use api::{Client, Tagged};
+pub use api::{Client, Versioned};
 pub use error::{ClientError, ErrorKind};
 pub use retry::RetryPolicy;
 pub use transport::{HttpTransport, Transport, TransportError, TransportFuture};

@@ -13,8 +13,7 @@ use std::fmt;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::wire::ProductPolicy;
-use crate::{PolicyId, PolicyValue, ProductId};
+use crate::{PolicyId, PolicyValue, ProductId, Target, TargetPolicy};
 
 /// The wanted values of one policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,47 +133,55 @@ pub struct ProductCheck {
     pub policy_id: PolicyId,
     pub product_id: ProductId,
     pub product_name: String,
-    pub current_value: PolicyValue,
-    pub wanted_value: PolicyValue,
+    /// The value the service had when planned.
+    #[serde(rename = "CurrentValue")]
+    pub before: PolicyValue,
+    /// The value the baseline wants.
+    #[serde(rename = "WantedValue")]
+    pub after: PolicyValue,
     pub source: Source,
 }
 
 impl ProductCheck {
     pub fn drifted(&self) -> bool {
-        self.current_value != self.wanted_value
+        self.before != self.after
     }
 }
 
-/// Compares one policy's baseline with the products the service lists. `pinned` maps each
-/// pinned id (as written, maybe a former id) to the product the service answers for it,
-/// or `None` when the service does not know it. Returns a check per product the baseline
-/// covers, in the service's order.
+/// Compares one policy's baseline with the values the service lists. `pinned` maps each
+/// pinned id (as written, maybe a former id) to the product the service answers for it, or
+/// `None` when the service does not know it. Returns a check per product the baseline
+/// covers, in the service's order; other targets (offer types) are not a baseline's.
 pub fn check(
     baseline: &PolicyBaseline,
-    listed: &[ProductPolicy],
-    pinned: &BTreeMap<ProductId, Option<ProductPolicy>>,
+    listed: &[TargetPolicy],
+    pinned: &BTreeMap<ProductId, Option<TargetPolicy>>,
 ) -> Vec<ProductCheck> {
-    let mut wanted: BTreeMap<&ProductId, (PolicyValue, Source)> = BTreeMap::new();
+    let product_id = |p: &TargetPolicy| match &p.target {
+        Target::Product(id) => Some(id.clone()),
+        Target::OfferType(_) => None,
+    };
+    let mut wanted: BTreeMap<ProductId, (PolicyValue, Source)> = BTreeMap::new();
     for (id, value) in &baseline.products {
-        if let Some(Some(product)) = pinned.get(id) {
-            wanted.insert(&product.product_id, (*value, Source::Pinned));
+        if let Some(current) = pinned.get(id).and_then(|p| p.as_ref()).and_then(product_id) {
+            wanted.insert(current, (*value, Source::Pinned));
         }
     }
     let mut checks: Vec<ProductCheck> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    let pinned_products = pinned.values().flatten();
-    for product in listed.iter().chain(pinned_products) {
-        if !seen.insert(&product.product_id) {
+    for product in listed.iter().chain(pinned.values().flatten()) {
+        let Some(id) = product_id(product) else { continue };
+        if !seen.insert(id.clone()) {
             continue;
         }
-        let rule = wanted.get(&product.product_id).copied().or(baseline.default.map(|d| (d, Source::Default)));
+        let rule = wanted.get(&id).copied().or(baseline.default.map(|d| (d, Source::Default)));
         if let Some((value, source)) = rule {
             checks.push(ProductCheck {
                 policy_id: baseline.policy_id.clone(),
-                product_id: product.product_id.clone(),
-                product_name: product.product_name.clone(),
-                current_value: product.policy_value,
-                wanted_value: value,
+                product_id: id,
+                product_name: product.name.clone(),
+                before: product.value,
+                after: value,
                 source,
             });
         }
@@ -186,13 +193,12 @@ pub fn check(
 mod tests {
     use super::*;
 
-    fn product(id: &str, name: &str, value: PolicyValue) -> ProductPolicy {
-        ProductPolicy {
+    fn product(id: &str, name: &str, value: PolicyValue) -> TargetPolicy {
+        TargetPolicy {
             policy_id: "AllowSelfServicePurchase".parse().unwrap(),
-            policy_value: value,
-            product_name: name.into(),
-            product_id: id.parse().unwrap(),
-            scope: None,
+            target: Target::Product(id.parse().unwrap()),
+            name: name.into(),
+            value,
         }
     }
 
@@ -277,7 +283,7 @@ mod tests {
         let checks = check(&b.policies[0], &listed, &pinned);
         assert_eq!(checks.len(), 1);
         assert_eq!(checks[0].product_id.as_str(), "CFQ7TTC0H9MP");
-        assert_eq!(checks[0].wanted_value, PolicyValue::Disabled);
+        assert_eq!(checks[0].after, PolicyValue::Disabled);
     }
 
     #[test]

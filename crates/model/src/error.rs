@@ -11,6 +11,13 @@ pub enum ModelError {
     OfferType(String),
     #[error("'{0}' is not a policy value: use Enabled, Disabled or OnlyTrialsWithoutPaymentMethod")]
     PolicyValue(String),
+    #[error("'{0}' is not a scope: use product or OfferType")]
+    Scope(String),
+    /// The trial rule: `{0}` names the product (`Power BI Pro (CFQ7TTC0H9MP)`) or offer type.
+    #[error(
+        "{0} offers no trial without a payment method, so OnlyTrialsWithoutPaymentMethod does not apply: use Enabled or Disabled"
+    )]
+    NoTrial(String),
     #[error("the catalogue is not valid: {0}")]
     Catalog(String),
 }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{PolicyId, PolicyValue, ProductId};
+use crate::{PolicyId, PolicyValue, ProductId, Scope};
 
 /// `{"items": [...]}`, the envelope of every list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -33,6 +33,10 @@ pub struct ProductPolicy {
     pub product_id: ProductId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// Our service's entity tag of this value, on list items (single reads carry the `ETag`
+    /// header instead), so a bulk change can send `If-Match` without reading each one again.
+    #[serde(rename = "@odata.etag", default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
 }
 
 /// A policy's value for a scope other than a product, such as an offer type:
@@ -45,6 +49,9 @@ pub struct ScopePolicy {
     pub scope: String,
     pub scope_id: String,
     pub scope_value: String,
+    /// As [`ProductPolicy::etag`].
+    #[serde(rename = "@odata.etag", default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
 }
 
 /// A list item of `GET /v1.0/policies/{policyId}/products?scope=…`: products for the
@@ -83,8 +90,7 @@ pub struct AuditEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor_upn: Option<String>,
     pub policy_id: PolicyId,
-    /// `product` or `OfferType`.
-    pub scope: String,
+    pub scope: Scope,
     /// The product id or offer type changed.
     pub target_id: String,
     pub target_name: String,
@@ -120,6 +126,7 @@ mod tests {
             product_name: "Power BI Pro".into(),
             product_id: "CFQ7TTC0L3PB".parse().unwrap(),
             scope: None,
+            etag: None,
         };
         assert_eq!(
             serde_json::to_value(&p).unwrap(),

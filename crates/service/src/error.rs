@@ -9,6 +9,15 @@ use commerce_model::wire::{ErrorBody, ErrorDetail};
 use crate::StoreError;
 use crate::middleware::current_correlation_id;
 
+/// Marks an answer as one of ours for the request log, which logs the reason of every 5xx
+/// once, in one place (see `middleware::correlation`).
+#[derive(Debug, Clone)]
+pub(crate) struct Refusal {
+    pub code: &'static str,
+    /// The message of a server-side failure, which an operator needs to see.
+    pub failure: Option<std::sync::Arc<str>>,
+}
+
 /// An error answer.
 #[derive(Debug)]
 pub struct ApiError {
@@ -56,12 +65,9 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         let status = match &e {
             StoreError::NotFound(_) => StatusCode::NOT_FOUND,
-            StoreError::NoTrial { .. } => StatusCode::BAD_REQUEST,
-            StoreError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
-            StoreError::Sqlite(_) | StoreError::Corrupt(_) | StoreError::Newer(_) => {
-                tracing::error!(error = %e, "store failure");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            StoreError::Refused(_) => StatusCode::BAD_REQUEST,
+            StoreError::VersionMismatch { .. } => StatusCode::PRECONDITION_FAILED,
+            StoreError::Backend(_) | StoreError::Corrupt(_) | StoreError::Newer(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Self::new(status, Self::code_for(status), e.to_string())
     }
@@ -69,6 +75,8 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let failure = self.status.is_server_error().then(|| std::sync::Arc::from(self.message.as_str()));
+        let refusal = Refusal { code: self.code, failure };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_string(),
@@ -76,6 +84,8 @@ impl IntoResponse for ApiError {
                 correlation_id: current_correlation_id().unwrap_or_default(),
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        response.extensions_mut().insert(refusal);
+        response
     }
 }

@@ -2,10 +2,13 @@
 //! with Microsoft's service, plus what ours adds (ETags, audit, health, OpenAPI) and emulator
 //! controls for testing clients (latency, throttling, errors).
 
-mod api;
 pub mod auth;
 mod error;
+mod etag;
+mod extract;
+mod handlers;
 mod middleware;
+mod routes;
 pub mod store;
 
 use std::future::Future;
@@ -13,20 +16,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use axum::Router;
-use commerce_model::Catalog;
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
 pub use middleware::Simulation;
 pub use store::{Actor, PolicyStore, SqliteStore, StoreError};
-
-/// The product catalogue the service is seeded with unless told otherwise.
-pub const BUILTIN_CATALOG: &str = include_str!("../../../catalog/allowselfservicepurchase.json");
-
-/// Parses [`BUILTIN_CATALOG`]; a test keeps it valid.
-pub fn builtin_catalog() -> Catalog {
-    Catalog::parse(BUILTIN_CATALOG).expect("the built-in catalogue is checked by a unit test")
-}
 
 /// How a service instance behaves beyond its store.
 #[derive(Debug, Clone)]
@@ -54,20 +48,21 @@ impl Default for ServiceConfig {
 /// Shared state of the handlers.
 #[derive(Clone)]
 pub(crate) struct AppState {
-    store: Arc<dyn PolicyStore>,
-    actor: Arc<Actor>,
+    pub(crate) store: Arc<dyn PolicyStore>,
+    /// Who changes are attributed to when no one signed in.
+    pub(crate) actor: Arc<Actor>,
 }
 
 /// The whole service as a router: mount it on a listener with [`serve`], or call it in-process.
 pub fn app(store: Arc<dyn PolicyStore>, config: &ServiceConfig) -> Router {
     let state = AppState { store, actor: Arc::new(Actor::named(config.actor.as_str())) };
-    api::router(state, config)
+    routes::router(state, config)
 }
 
 /// The OpenAPI document of the v1.0 API, generated from the same route table as [`app`],
 /// as a service that requires sign-in serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api::openapi(true)
+    routes::openapi(true)
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets requests in flight finish.
@@ -115,14 +110,4 @@ pub async fn call_in_process(
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     http::Response::from_parts(parts, bytes)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn builtin_catalog_is_valid_and_real() {
-        let catalog = super::builtin_catalog();
-        assert!(catalog.products.len() >= 17);
-        assert!(catalog.source.contains("allowselfservicepurchase-powershell.md"));
-    }
 }

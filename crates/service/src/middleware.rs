@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use commerce_model::CORRELATION_HEADER;
 
 use crate::ApiError;
+use crate::error::Refusal;
 
 tokio::task_local! {
     static CORRELATION_ID: String;
@@ -34,7 +35,16 @@ pub(crate) async fn correlation(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     let mut response = CORRELATION_ID.scope(id.clone(), json_errors(request, next)).await;
-    tracing::info!(%method, %path, status = response.status().as_u16(), correlation_id = %id, "request");
+    let status = response.status().as_u16();
+    match response.extensions().get::<Refusal>() {
+        Some(Refusal { code, failure: Some(failure) }) => {
+            tracing::error!(%method, %path, status, code, error = %failure, correlation_id = %id, "request failed")
+        }
+        Some(Refusal { code, failure: None }) => {
+            tracing::info!(%method, %path, status, code, correlation_id = %id, "request")
+        }
+        None => tracing::info!(%method, %path, status, correlation_id = %id, "request"),
+    }
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(CORRELATION_HEADER, value);
     }

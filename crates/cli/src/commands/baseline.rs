@@ -1,22 +1,22 @@
 //! Policy as code: `plan` (what differs from a baseline file), `apply` (make it match,
-//! guarded by If-Match so a concurrent change is reported, not overwritten) and `export`
+//! through commerce-changes, guarded by If-Match so a concurrent change is reported, not
+//! overwritten) and `export`
 //! (the service's state as a baseline).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use commerce_client::{Client, ClientError, ErrorKind};
-use commerce_model::baseline::{Baseline, PolicyBaseline, ProductCheck, locate};
-use commerce_model::{PolicyId, PolicyValue, ProductId};
+use commerce_changes::{Change, ChangeResult, Mode, PlanError, Planned, carry_out_all, plan_baseline};
+use commerce_client::Client;
+use commerce_model::baseline::{Baseline, PolicyBaseline, ProductCheck};
+use commerce_model::{PolicyId, Target};
 use serde::{Deserialize, Serialize};
 
-use crate::batch;
 use crate::cli::{ApplyArgs, ExportArgs, Format, PlanArgs};
-use crate::error::{CliError, kind_exit_code};
+use crate::error::CliError;
 use crate::junit;
 use crate::output::Printer;
-use crate::records::{ChangeRecord, ChangeStatus};
-use crate::trials;
+use crate::progress;
+use crate::records::ChangeOutput;
 
 /// A plan saved by `plan --out`, carried out exactly by `apply --plan`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -58,9 +58,12 @@ pub async fn apply(client: &Client, printer: &Printer, args: ApplyArgs) -> Resul
     if args.what_if {
         return print_checks(printer, &changes);
     }
-    let records = batch::with_progress(changes, usize::from(args.concurrency), false, |c| apply_one(client, c)).await;
-    print_records(printer, &records)?;
-    ChangeRecord::outcome(&records)
+    let planned: Vec<Planned> = changes.into_iter().map(|c| Ok(change_of(c))).collect();
+    let bar = progress::bar(planned.len(), false);
+    let results = carry_out_all(client, planned, usize::from(args.concurrency), Mode::Write, || bar.inc(1)).await;
+    bar.finish_and_clear();
+    print_results(printer, &results)?;
+    CliError::from_results(&results)
 }
 
 pub async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
@@ -92,108 +95,24 @@ async fn checks_for(client: &Client, path: &Path, allow_unknown: bool) -> Result
     let text = read_text(path)?;
     let at = |e: String| CliError::Usage(format!("{}: {e}", path.display()));
     let baseline = Baseline::parse(&text).map_err(|e| at(e.to_string()))?;
-    let mut checks = Vec::new();
-    for policy in &baseline.policies {
-        let doing = format!("reading {} for the baseline {}", policy.policy_id, path.display());
-        let listed = client.product_policies(&policy.policy_id).await.map_err(CliError::request(doing))?;
-        let pinned = resolve_pinned(client, policy, &listed).await?;
-        let unknown: Vec<String> = pinned
-            .iter()
-            .filter(|(_, found)| found.is_none())
-            .map(|(id, _)| format!("{id}{}", locate(&text, id.as_str())))
-            .collect();
-        if !unknown.is_empty() && !allow_unknown {
-            return Err(at(format!(
-                "the service does not list product {} — check for a typo, or pass --allow-unknown-products",
-                unknown.join(", ")
-            )));
+    plan_baseline(client, &baseline, &text, allow_unknown).await.map_err(|e| match e {
+        PlanError::Request { doing, source } => {
+            CliError::Request { doing: format!("{}: {doing}", path.display()), source }
         }
-        let found = commerce_model::baseline::check(policy, &listed, &pinned);
-        refuse_impossible_values(&found, &text).map_err(at)?;
-        checks.extend(found);
-    }
-    Ok(checks)
+        PlanError::Invalid(message) => at(message),
+    })
 }
 
-/// Finds the product each pinned id names; ids the list does not show are read one by one,
-/// since the service answers for former ids too.
-async fn resolve_pinned(
-    client: &Client,
-    policy: &PolicyBaseline,
-    listed: &[commerce_model::wire::ProductPolicy],
-) -> Result<BTreeMap<ProductId, Option<commerce_model::wire::ProductPolicy>>, CliError> {
-    let ids = policy.products.keys().cloned();
-    let found = batch::find_products(client, &policy.policy_id, listed, ids, 8).await;
-    found
-        .into_iter()
-        .map(|(id, product)| match product {
-            Ok(p) => Ok((id, Some(p))),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok((id, None)),
-            Err(e) => Err(CliError::request(format!("reading product {id}"))(e)),
-        })
-        .collect()
-}
-
-/// Refuses a baseline that asks for a value a product cannot take (see [`trials`]).
-fn refuse_impossible_values(checks: &[ProductCheck], text: &str) -> Result<(), String> {
-    let impossible: Vec<String> = checks
-        .iter()
-        .filter(|c| trials::refuses(&c.product_id, c.wanted_value))
-        .map(|c| format!("{} ({}){}", c.product_name, c.product_id, locate(text, c.product_id.as_str())))
-        .collect();
-    if impossible.is_empty() {
-        return Ok(());
-    }
-    Err(format!(
-        "OnlyTrialsWithoutPaymentMethod needs a trial without a payment method, which {} does not offer: use Enabled or Disabled for it",
-        impossible.join(", ")
-    ))
-}
-
-async fn apply_one(client: &Client, change: ProductCheck) -> ChangeRecord {
-    let record = |status, value: Option<PolicyValue>, error: Option<String>, correlation_id, exit_code| ChangeRecord {
-        product_name: change.product_name.clone(),
-        product_id: change.product_id.to_string(),
-        previous_value: Some(change.current_value),
-        policy_value: value,
-        status,
-        policy_id: change.policy_id.clone(),
-        error,
-        correlation_id,
-        exit_code,
-    };
-    let failed = |e: ClientError| {
-        let status = if e.kind() == ErrorKind::Conflict { ChangeStatus::Conflict } else { ChangeStatus::Failed };
-        let id = e.correlation_id().map(str::to_string);
-        record(status, None, Some(e.to_string()), id, Some(kind_exit_code(e.kind())))
-    };
-    let now = match client.product_policy(&change.policy_id, &change.product_id).await {
-        Ok(now) => now,
-        Err(e) => return failed(e),
-    };
-    if now.value.policy_value == change.wanted_value {
-        return record(ChangeStatus::Unchanged, Some(change.wanted_value), None, None, None);
-    }
-    if now.value.policy_value != change.current_value {
-        let message = format!(
-            "changed by someone else since the plan (it was {}, it is now {}): left as it is — run plan again",
-            change.current_value, now.value.policy_value
-        );
-        let conflict = Some(crate::error::exit::CONFLICT);
-        return record(
-            ChangeStatus::Conflict,
-            Some(now.value.policy_value),
-            Some(message),
-            Some(now.correlation_id),
-            conflict,
-        );
-    }
-    match client
-        .set_product_policy(&change.policy_id, &change.product_id, change.wanted_value, now.etag.as_deref())
-        .await
-    {
-        Ok(done) => record(ChangeStatus::Updated, Some(done.value.policy_value), None, Some(done.correlation_id), None),
-        Err(e) => failed(e),
+/// A planned product change, as the operations carry it out: read again just before the
+/// write, since a plan may be old.
+fn change_of(check: ProductCheck) -> Change {
+    Change {
+        policy_id: check.policy_id,
+        target: Target::Product(check.product_id),
+        name: check.product_name,
+        before: check.before,
+        after: check.after,
+        etag: None,
     }
 }
 
@@ -206,9 +125,9 @@ fn print_checks(printer: &Printer, checks: &[ProductCheck]) -> Result<(), CliErr
                 .map(|c| junit::Case {
                     suite: c.policy_id.to_string(),
                     name: format!("{} ({})", c.product_name, c.product_id),
-                    failure: c.drifted().then(|| {
-                        format!("is {}, the baseline wants {} ({:?})", c.current_value, c.wanted_value, c.source)
-                    }),
+                    failure: c
+                        .drifted()
+                        .then(|| format!("is {}, the baseline wants {} ({:?})", c.before, c.after, c.source)),
                 })
                 .collect();
             printer.write(&junit::report("commerce-policy plan", &cases))
@@ -230,16 +149,16 @@ fn print_checks(printer: &Printer, checks: &[ProductCheck]) -> Result<(), CliErr
     }
 }
 
-fn print_records(printer: &Printer, records: &[ChangeRecord]) -> Result<(), CliError> {
+fn print_results(printer: &Printer, results: &[ChangeResult]) -> Result<(), CliError> {
     if printer.format != Format::Junit {
-        return printer.many(records);
+        return printer.many(&results.iter().map(ChangeOutput::from).collect::<Vec<_>>());
     }
-    let cases: Vec<junit::Case> = records
+    let cases: Vec<junit::Case> = results
         .iter()
         .map(|r| junit::Case {
             suite: r.policy_id.to_string(),
-            name: format!("{} ({})", r.product_name, r.product_id),
-            failure: r.error.clone(),
+            name: format!("{} ({})", r.name, r.target.id()),
+            failure: r.failure.as_ref().map(|f| f.message.clone()),
         })
         .collect();
     printer.write(&junit::report("commerce-policy apply", &cases))

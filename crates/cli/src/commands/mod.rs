@@ -29,7 +29,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Policies(PoliciesCommand::List) => policies::list(client, &printer).await,
         Command::Policies(PoliciesCommand::Get { policy_id }) => policies::get(client, &printer, &policy_id).await,
         Command::ProductPolicies(ProductPoliciesCommand::List { policy, scope }) => {
-            product_policies::list(client, &printer, &policy.policy_id, &scope).await
+            product_policies::list(client, &printer, &policy.policy_id, scope).await
         }
         Command::ProductPolicies(ProductPoliciesCommand::Get { policy, target }) => {
             product_policies::get(client, &printer, &policy.policy_id, target).await

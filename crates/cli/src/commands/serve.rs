@@ -16,7 +16,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let auth = authenticator(&args).await?;
     let catalog = match &args.catalog {
         Some(path) => read_catalog(path)?,
-        None => commerce_service::builtin_catalog(),
+        None => Catalog::builtin().clone(),
     };
     let path = match &args.store {
         Some(path) => path.clone(),

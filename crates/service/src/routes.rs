@@ -1,0 +1,95 @@
+//! The routes of the v1.0 API, listed once: the router and the OpenAPI document are both
+//! made from the table in [`v1_routes`]; the handlers are in `handlers.rs`.
+
+use axum::Json;
+use commerce_model::Scope;
+use commerce_model::wire::ErrorBody;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::handlers::*;
+use crate::{ApiError, AppState, ServiceConfig, auth, middleware};
+
+/// The largest request body accepted; a policy update is a few dozen bytes.
+const MAX_BODY_BYTES: usize = 16 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "commerce-policy v1.0 API",
+        description = "Self-service purchase policies, wire-compatible with Microsoft's licensing service (licensing.m365.microsoft.com/v1.0)."
+    ),
+    components(schemas(ErrorBody, Scope))
+)]
+struct ApiDoc;
+
+/// The security scheme's name in the OpenAPI document.
+const BEARER: &str = "bearer";
+
+/// The document, declaring the bearer scheme; with `required`, every v1.0 operation needs it
+/// (a service without sign-in does not say so, or clients would be told to send tokens).
+pub(crate) fn openapi(required: bool) -> utoipa::openapi::OpenApi {
+    let mut doc = v1_routes().split_for_parts().1;
+    declare_bearer(&mut doc, required);
+    doc
+}
+
+fn declare_bearer(doc: &mut utoipa::openapi::OpenApi, required: bool) {
+    use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+    let scheme = HttpBuilder::new()
+        .scheme(HttpAuthScheme::Bearer)
+        .bearer_format("JWT")
+        .description(Some(
+            "An Entra ID (or other OpenID provider) access token for the service's audience; app roles \
+             Policy.Read/ReadWrite.AllowSelfServicePurchase or the Global Reader, Billing Administrator or \
+             Global Administrator directory roles.",
+        ))
+        .build();
+    doc.components.get_or_insert_with(Default::default).add_security_scheme(BEARER, SecurityScheme::Http(scheme));
+    if required {
+        doc.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
+    }
+}
+
+/// Every route of the v1.0 API, in one table.
+fn v1_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(list_policies))
+        .routes(routes!(get_policy))
+        .routes(routes!(list_values))
+        .routes(routes!(get_product_policy, put_product_policy))
+        .routes(routes!(get_offer_type_policy, put_offer_type_policy))
+        .routes(routes!(list_audit))
+}
+
+pub(crate) fn router(state: AppState, config: &ServiceConfig) -> axum::Router {
+    let (v1, mut doc) = v1_routes().split_for_parts();
+    declare_bearer(&mut doc, config.auth.is_some());
+    let mut v1 = v1;
+    if config.simulation.is_active() {
+        v1 = v1.layer(axum::middleware::from_fn_with_state(config.simulation.clone(), middleware::simulate));
+    }
+    // Outside the simulation: a request without a valid token is refused before anything else.
+    if let Some(auth) = &config.auth {
+        v1 = v1.layer(axum::middleware::from_fn_with_state(auth.clone(), auth::require_token));
+    }
+    let doc = serde_json::to_value(&doc).unwrap_or_default();
+    v1.route("/healthz", axum::routing::get(healthz))
+        .route("/openapi.json", axum::routing::get(move || async move { Json(doc) }))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+        .layer(axum::middleware::from_fn(middleware::correlation))
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(http::StatusCode::NOT_FOUND, "NotFound", "no such route: see /openapi.json for the API")
+}

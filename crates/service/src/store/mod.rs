@@ -1,0 +1,105 @@
+//! Durable storage of policies, their values per target, and the audit log. The service
+//! talks to a [`PolicyStore`]; [`SqliteStore`] keeps it in one SQLite file. The trait speaks
+//! domain types and versions only — entity tags and `If-Match` are the HTTP layer's — so a
+//! second backend is one more implementation of it.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use commerce_model::wire::{AuditEntry, Policy};
+use commerce_model::{ModelError, PolicyId, PolicyValue, Scope, Target, TargetPolicy};
+
+pub use sqlite::{SCHEMA_VERSION, SqliteStore};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} was not found")]
+    NotFound(String),
+    /// The value breaks a domain rule (the trial rule).
+    #[error("{0}")]
+    Refused(#[from] ModelError),
+    #[error("{target} changed since it was read (it is now at version {current}): read it again and retry")]
+    VersionMismatch { target: Target, current: u64 },
+    #[error("the store failed: {0}")]
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+    #[error("the store's data is damaged: {0}")]
+    Corrupt(String),
+    #[error(
+        "the store was written by a newer commerce-policy (layout {0}; this one knows {SCHEMA_VERSION}): upgrade commerce-policy"
+    )]
+    Newer(i64),
+}
+
+/// A value with the version it was read at; every write of a value makes a new version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: u64,
+}
+
+/// Which versions a write may replace.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Expected {
+    /// Whatever is there.
+    #[default]
+    Any,
+    /// Only one of these: the caller read one of them and must not overwrite a newer change.
+    OneOf(Vec<u64>),
+}
+
+impl Expected {
+    pub fn allows(&self, current: u64) -> bool {
+        match self {
+            Self::Any => true,
+            Self::OneOf(versions) => versions.contains(&current),
+        }
+    }
+}
+
+/// Who made a change, as the audit log names them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Actor {
+    /// Readable: the user principal name, else the app id, else what the service was told.
+    pub name: String,
+    pub object_id: Option<String>,
+    pub app_id: Option<String>,
+    pub upn: Option<String>,
+}
+
+impl Actor {
+    /// An actor known by name only (no sign-in).
+    pub fn named(name: impl Into<String>) -> Self {
+        Self { name: name.into(), ..Self::default() }
+    }
+}
+
+/// What a write is attributed to in the audit log, and what it may replace.
+#[derive(Debug, Clone)]
+pub struct ChangeContext {
+    pub actor: Actor,
+    pub correlation_id: String,
+    pub expected: Expected,
+}
+
+/// The storage the service needs.
+#[async_trait]
+pub trait PolicyStore: Send + Sync + 'static {
+    async fn policies(&self) -> Result<Vec<Policy>, StoreError>;
+    async fn policy(&self, id: &PolicyId) -> Result<Versioned<Policy>, StoreError>;
+    /// Every target's value of a policy in a scope: products by name, offer types by id.
+    async fn values(&self, policy: &PolicyId, scope: Scope) -> Result<Vec<Versioned<TargetPolicy>>, StoreError>;
+    /// One target's value; a former product id answers for the current product.
+    async fn value(&self, policy: &PolicyId, target: &Target) -> Result<Versioned<TargetPolicy>, StoreError>;
+    /// Sets one target's value if `ctx.expected` allows its version, with an audit entry
+    /// when it changes; an unchanged value keeps its version.
+    async fn set_value(
+        &self,
+        policy: &PolicyId,
+        target: &Target,
+        value: PolicyValue,
+        ctx: &ChangeContext,
+    ) -> Result<Versioned<TargetPolicy>, StoreError>;
+    /// The newest `limit` audit entries, newest first.
+    async fn audit(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
+}
