@@ -2,6 +2,7 @@
 //! `commerce-policy serve` on an ephemeral loopback port, a real store in a temp folder.
 
 pub mod oidc;
+pub mod powershell;
 
 pub use oidc::{Provider, TestCertificate, write_test_certificate};
 
