@@ -2,6 +2,7 @@
 //! `commerce-policy serve` on an ephemeral loopback port, a real store in a temp folder.
 
 pub mod oidc;
+pub mod powershell;
 
 pub use oidc::{Provider, TestCertificate, write_test_certificate};
 
@@ -144,6 +145,12 @@ impl Sandbox {
         self.run_command(self.command(), args, stdin)
     }
 
+    /// The binary pointed at `endpoint` (a service's URL, or `local`): each run passes
+    /// `--endpoint <endpoint>` before its own arguments.
+    pub fn against(&self, endpoint: &str) -> Cli<'_> {
+        Cli { sandbox: self, endpoint: endpoint.to_string() }
+    }
+
     /// Starts `serve` on an ephemeral loopback port over `store`, with extra flags.
     pub fn serve(&self, store: &Path, extra: &[&str]) -> Service {
         self.serve_with(store, extra, Stdio::null(), None)
@@ -178,6 +185,26 @@ impl Sandbox {
             .unwrap_or_else(|| panic!("no address in {line:?}"))
             .to_string();
         Service { child, url }
+    }
+}
+
+/// A sandbox's binary pointed at one endpoint, so a test names what it runs against once.
+pub struct Cli<'s> {
+    sandbox: &'s Sandbox,
+    endpoint: String,
+}
+
+impl Cli<'_> {
+    /// Runs `commerce-policy --endpoint <endpoint> <args>`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, "")
+    }
+
+    /// As [`Cli::run`], feeding `stdin`.
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        let mut all = vec!["--endpoint", self.endpoint.as_str()];
+        all.extend_from_slice(args);
+        self.sandbox.run_with_stdin(&all, stdin)
     }
 }
 

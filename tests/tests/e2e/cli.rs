@@ -25,16 +25,8 @@ fn value_of(list: &Value, id: &str) -> String {
 fn list_shows_the_real_catalogue_with_mscommerce_property_names() {
     let sb = Sandbox::new();
     let svc = sb.serve(&sb.path("store.db"), &[]);
-    let run = sb.run(&[
-        "--endpoint",
-        &svc.url,
-        "product-policies",
-        "list",
-        "--policy-id",
-        "AllowSelfServicePurchase",
-        "-o",
-        "json",
-    ]);
+    let cli = sb.against(&svc.url);
+    let run = cli.run(&["product-policies", "list", "--policy-id", "AllowSelfServicePurchase", "-o", "json"]);
     let list = run.assert_ok().json();
     let items = list.as_array().unwrap();
     assert!(items.len() >= 17, "{} products", items.len());
@@ -61,13 +53,11 @@ fn table_output_names_the_endpoint_that_answered() {
 fn policies_list_and_get() {
     let sb = Sandbox::new();
     let svc = sb.serve(&sb.path("store.db"), &[]);
-    let list = sb.run(&["--endpoint", &svc.url, "policies", "list", "-o", "json"]).assert_ok().json();
+    let cli = sb.against(&svc.url);
+    let list = cli.run(&["policies", "list", "-o", "json"]).assert_ok().json();
     assert_eq!(list[0]["PolicyId"], "AllowSelfServicePurchase");
     assert_eq!(list[0]["DefaultValue"], "Enabled");
-    let one = sb
-        .run(&["--endpoint", &svc.url, "policies", "get", "allowselfservicepurchase", "-o", "json"])
-        .assert_ok()
-        .json();
+    let one = cli.run(&["policies", "get", "allowselfservicepurchase", "-o", "json"]).assert_ok().json();
     assert_eq!(one["PolicyId"], "AllowSelfServicePurchase");
     assert!(one["Description"].as_str().unwrap().len() > 10);
 }
@@ -76,8 +66,8 @@ fn policies_list_and_get() {
 fn get_by_former_id_answers_for_the_current_product() {
     let sb = Sandbox::new();
     let svc = sb.serve(&sb.path("store.db"), &[]);
-    let got =
-        sb.run(&["--endpoint", &svc.url, "product-policies", "get", "--product-id", POWER_BI_PRO_FORMER, "-o", "json"]);
+    let cli = sb.against(&svc.url);
+    let got = cli.run(&["product-policies", "get", "--product-id", POWER_BI_PRO_FORMER, "-o", "json"]);
     let got = got.assert_ok().json();
     assert_eq!(got["ProductId"], POWER_BI_PRO);
     assert_eq!(got["ProductName"], "Power BI Pro");
@@ -87,28 +77,16 @@ fn get_by_former_id_answers_for_the_current_product() {
 fn update_one_product_then_read_it_back() {
     let sb = Sandbox::new();
     let svc = sb.serve(&sb.path("store.db"), &[]);
-    let done = sb.run(&[
-        "--endpoint",
-        &svc.url,
-        "product-policies",
-        "update",
-        "--product-id",
-        POWER_BI_PRO,
-        "--enabled",
-        "false",
-        "-o",
-        "json",
-    ]);
+    let cli = sb.against(&svc.url);
+    let done =
+        cli.run(&["product-policies", "update", "--product-id", POWER_BI_PRO, "--enabled", "false", "-o", "json"]);
     let done = done.assert_ok().json();
     assert_eq!(done[0]["Status"], "Updated");
     assert_eq!(done[0]["PreviousValue"], "Enabled");
     assert_eq!(done[0]["PolicyValue"], "Disabled");
-    let got = sb
-        .run(&["--endpoint", &svc.url, "product-policies", "get", "--product-id", POWER_BI_PRO, "-o", "json"])
-        .assert_ok()
-        .json();
+    let got = cli.run(&["product-policies", "get", "--product-id", POWER_BI_PRO, "-o", "json"]).assert_ok().json();
     assert_eq!(got["PolicyValue"], "Disabled");
-    let audit = sb.run(&["--endpoint", &svc.url, "audit", "-o", "json"]).assert_ok().json();
+    let audit = cli.run(&["audit", "-o", "json"]).assert_ok().json();
     assert_eq!(audit.as_array().unwrap().len(), 1);
     assert_eq!(audit[0]["TargetId"], POWER_BI_PRO);
     assert_eq!((audit[0]["OldValue"].as_str(), audit[0]["NewValue"].as_str()), (Some("Enabled"), Some("Disabled")));
@@ -119,10 +97,9 @@ fn update_one_product_then_read_it_back() {
 fn update_many_from_flags_and_stdin_changes_exactly_those() {
     let sb = Sandbox::new();
     let svc = sb.serve(&sb.path("store.db"), &[]);
-    let run = sb.run_with_stdin(
+    let cli = sb.against(&svc.url);
+    let run = cli.run_with_stdin(
         &[
-            "--endpoint",
-            &svc.url,
             "product-policies",
             "update",
             "--product-id",
@@ -138,7 +115,7 @@ fn update_many_from_flags_and_stdin_changes_exactly_those() {
     );
     let results = run.assert_ok().json();
     assert_eq!(results.as_array().unwrap().len(), 3, "duplicates are changed once");
-    let list = sb.run(&["--endpoint", &svc.url, "product-policies", "list", "-o", "json"]).assert_ok().json();
+    let list = cli.run(&["product-policies", "list", "-o", "json"]).assert_ok().json();
     for (id, value) in values(&list) {
         let wanted =
             if [POWER_BI_PRO, VISIO_PLAN_2, PLANNER_PLAN_1].contains(&id.as_str()) { "Disabled" } else { "Enabled" };
@@ -150,17 +127,14 @@ fn update_many_from_flags_and_stdin_changes_exactly_those() {
 fn update_all_then_again_changes_nothing_the_second_time() {
     let sb = Sandbox::new();
     let svc = sb.serve(&sb.path("store.db"), &[]);
-    let first = sb
-        .run(&["--endpoint", &svc.url, "product-policies", "update", "--all", "--enabled", "false", "-o", "json"])
-        .assert_ok()
-        .json();
+    let cli = sb.against(&svc.url);
+    let first =
+        cli.run(&["product-policies", "update", "--all", "--enabled", "false", "-o", "json"]).assert_ok().json();
     assert!(first.as_array().unwrap().iter().all(|r| r["Status"] == "Updated"));
-    let list = sb.run(&["--endpoint", &svc.url, "product-policies", "list", "-o", "json"]).assert_ok().json();
+    let list = cli.run(&["product-policies", "list", "-o", "json"]).assert_ok().json();
     assert!(values(&list).iter().all(|(_, v)| v == "Disabled"));
-    let second = sb
-        .run(&["--endpoint", &svc.url, "product-policies", "update", "--all", "--enabled", "false", "-o", "json"])
-        .assert_ok()
-        .json();
+    let second =
+        cli.run(&["product-policies", "update", "--all", "--enabled", "false", "-o", "json"]).assert_ok().json();
     assert!(second.as_array().unwrap().iter().all(|r| r["Status"] == "Unchanged"));
 }
 
@@ -168,23 +142,13 @@ fn update_all_then_again_changes_nothing_the_second_time() {
 fn what_if_reports_changes_and_makes_none() {
     let sb = Sandbox::new();
     let svc = sb.serve(&sb.path("store.db"), &[]);
-    let plan = sb.run(&[
-        "--endpoint",
-        &svc.url,
-        "product-policies",
-        "update",
-        "--all",
-        "--value",
-        "Disabled",
-        "--what-if",
-        "-o",
-        "json",
-    ]);
+    let cli = sb.against(&svc.url);
+    let plan = cli.run(&["product-policies", "update", "--all", "--value", "Disabled", "--what-if", "-o", "json"]);
     let plan = plan.assert_ok().json();
     assert!(plan.as_array().unwrap().iter().all(|r| r["Status"] == "WouldUpdate" && r["PolicyValue"] == "Disabled"));
-    let list = sb.run(&["--endpoint", &svc.url, "product-policies", "list", "-o", "json"]).assert_ok().json();
+    let list = cli.run(&["product-policies", "list", "-o", "json"]).assert_ok().json();
     assert!(values(&list).iter().all(|(_, v)| v == "Enabled"));
-    let audit = sb.run(&["--endpoint", &svc.url, "audit", "-o", "json"]).assert_ok().json();
+    let audit = cli.run(&["audit", "-o", "json"]).assert_ok().json();
     assert_eq!(audit.as_array().unwrap().len(), 0);
 }
 
@@ -192,29 +156,15 @@ fn what_if_reports_changes_and_makes_none() {
 fn offer_types_list_get_and_update() {
     let sb = Sandbox::new();
     let svc = sb.serve(&sb.path("store.db"), &[]);
-    let list = sb
-        .run(&["--endpoint", &svc.url, "product-policies", "list", "--scope", "OfferType", "-o", "json"])
-        .assert_ok()
-        .json();
+    let cli = sb.against(&svc.url);
+    let list = cli.run(&["product-policies", "list", "--scope", "OfferType", "-o", "json"]).assert_ok().json();
     let saas = list.as_array().unwrap().iter().find(|o| o["ScopeId"] == "SaaS").expect("SaaS listed");
     assert_eq!(saas["Scope"], "OfferType");
-    sb.run(&["--endpoint", &svc.url, "product-policies", "update", "--offer-type", "SaaS", "--value", "Disabled"])
-        .assert_ok();
-    let got = sb
-        .run(&["--endpoint", &svc.url, "product-policies", "get", "--offer-type", "saas", "-o", "json"])
-        .assert_ok()
-        .json();
+    cli.run(&["product-policies", "update", "--offer-type", "SaaS", "--value", "Disabled"]).assert_ok();
+    let got = cli.run(&["product-policies", "get", "--offer-type", "saas", "-o", "json"]).assert_ok().json();
     assert_eq!(got["PolicyValue"], "Disabled");
-    let refused = sb.run(&[
-        "--endpoint",
-        &svc.url,
-        "product-policies",
-        "update",
-        "--offer-type",
-        "SaaS",
-        "--value",
-        "OnlyTrialsWithoutPaymentMethod",
-    ]);
+    let refused =
+        cli.run(&["product-policies", "update", "--offer-type", "SaaS", "--value", "OnlyTrialsWithoutPaymentMethod"]);
     refused.assert_fails_with(2);
 }
 
@@ -223,23 +173,12 @@ fn changes_survive_a_restart() {
     let sb = Sandbox::new();
     let store = sb.path("store.db");
     let svc = sb.serve(&store, &[]);
-    sb.run(&[
-        "--endpoint",
-        &svc.url,
-        "product-policies",
-        "update",
-        "--product-id",
-        VISIO_PLAN_2,
-        "--value",
-        "Disabled",
-    ])
-    .assert_ok();
+    let cli = sb.against(&svc.url);
+    cli.run(&["product-policies", "update", "--product-id", VISIO_PLAN_2, "--value", "Disabled"]).assert_ok();
     assert_eq!(svc.terminate(), Some(0), "graceful shutdown exits 0");
     let svc = sb.serve(&store, &[]);
-    let got = sb
-        .run(&["--endpoint", &svc.url, "product-policies", "get", "--product-id", VISIO_PLAN_2, "-o", "json"])
-        .assert_ok()
-        .json();
+    let cli = sb.against(&svc.url);
+    let got = cli.run(&["product-policies", "get", "--product-id", VISIO_PLAN_2, "-o", "json"]).assert_ok().json();
     assert_eq!(got["PolicyValue"], "Disabled");
 }
 
@@ -247,9 +186,8 @@ fn changes_survive_a_restart() {
 fn trial_only_value_on_a_product_without_trials_is_refused_with_exit_2() {
     let sb = Sandbox::new();
     let svc = sb.serve(&sb.path("store.db"), &[]);
-    let run = sb.run(&[
-        "--endpoint",
-        &svc.url,
+    let cli = sb.against(&svc.url);
+    let run = cli.run(&[
         "product-policies",
         "update",
         "--product-id",
@@ -262,9 +200,7 @@ fn trial_only_value_on_a_product_without_trials_is_refused_with_exit_2() {
     run.assert_fails_with(2);
     assert!(run.stderr.contains("offers no trial without a payment method"), "{}", run.stderr);
     assert_eq!(run.json()[0]["Status"], "Failed");
-    let ok = sb.run(&[
-        "--endpoint",
-        &svc.url,
+    let ok = cli.run(&[
         "product-policies",
         "update",
         "--product-id",
@@ -279,12 +215,11 @@ fn trial_only_value_on_a_product_without_trials_is_refused_with_exit_2() {
 fn unknown_product_exits_5_with_the_id_and_a_correlation_id() {
     let sb = Sandbox::new();
     let svc = sb.serve(&sb.path("store.db"), &[]);
-    let run = sb.run(&["--endpoint", &svc.url, "product-policies", "get", "--product-id", "CFQ7TTC0ZZZZ"]);
+    let cli = sb.against(&svc.url);
+    let run = cli.run(&["product-policies", "get", "--product-id", "CFQ7TTC0ZZZZ"]);
     run.assert_fails_with(5);
     assert!(run.stderr.contains("CFQ7TTC0ZZZZ") && run.stderr.contains("correlation id"), "{}", run.stderr);
-    let update = sb.run(&[
-        "--endpoint",
-        &svc.url,
+    let update = cli.run(&[
         "product-policies",
         "update",
         "--product-id",
@@ -356,7 +291,8 @@ fn catalogue_file_seeds_a_new_store() {
     let sb = Sandbox::new();
     write_catalog(&sb.path("catalog.json"), 120, 0);
     let svc = sb.serve(&sb.path("store.db"), &["--catalog", sb.path("catalog.json").to_str().unwrap()]);
-    let list = sb.run(&["--endpoint", &svc.url, "product-policies", "list", "-o", "csv"]).assert_ok().stdout.clone();
+    let cli = sb.against(&svc.url);
+    let list = cli.run(&["product-policies", "list", "-o", "csv"]).assert_ok().stdout.clone();
     assert_eq!(list.lines().count(), 121, "a header and 120 products");
     assert!(list.starts_with("ProductName,ProductId,PolicyValue,PolicyId"));
 }
@@ -376,9 +312,8 @@ fn the_embedded_default_needs_no_service_and_keeps_changes() {
 fn what_if_says_a_trial_only_value_would_be_refused() {
     let sb = Sandbox::new();
     let svc = sb.serve(&sb.path("store.db"), &[]);
-    let run = sb.run(&[
-        "--endpoint",
-        &svc.url,
+    let cli = sb.against(&svc.url);
+    let run = cli.run(&[
         "product-policies",
         "update",
         "--product-id",
@@ -400,16 +335,14 @@ fn what_if_says_a_trial_only_value_would_be_refused() {
 fn verbose_shows_correlation_ids_and_never_the_token() {
     let sb = Sandbox::new();
     let svc = sb.serve(&sb.path("store.db"), &[]);
+    let cli = sb.against(&svc.url);
     let secret = "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.c2VjcmV0LXRva2VuLXRleHQ.";
-    let run =
-        sb.run(&["--endpoint", &svc.url, "--access-token", secret, "-v", "product-policies", "list", "-o", "json"]);
+    let run = cli.run(&["--access-token", secret, "-v", "product-policies", "list", "-o", "json"]);
     run.assert_ok();
     assert!(run.stderr.contains("correlation_id"), "{}", run.stderr);
     assert!(run.stderr.contains("path=/v1.0/policies/AllowSelfServicePurchase/products"), "{}", run.stderr);
     assert!(!run.stderr.contains(secret) && !run.stdout.contains(secret));
-    let refused = sb.run(&[
-        "--endpoint",
-        "http://127.0.0.1:9",
+    let refused = sb.against("http://127.0.0.1:9").run(&[
         "--max-retries",
         "0",
         "--access-token",

@@ -57,9 +57,9 @@ impl Signed {
 
     /// The CLI against this service with `token`.
     fn cli(&self, token: &str, args: &[&str]) -> commerce_e2e::Run {
-        let mut all = vec!["--endpoint", self.svc.url.as_str(), "--access-token", token];
+        let mut all = vec!["--access-token", token];
         all.extend_from_slice(args);
-        self.sandbox.run(&all)
+        self.sandbox.against(&self.svc.url).run(&all)
     }
 
     fn writer(&self) -> String {

@@ -1,0 +1,662 @@
+//! The PowerShell module (`module/CommercePolicy`) read the way PowerShell reads it, for tests
+//! on machines where no PowerShell can run: its files parsed with a real PowerShell grammar
+//! (tree-sitter-powershell), the literal values they assign, the functions with their attributes
+//! and parameters, cmdlet calls bound to a parameter set as PowerShell binds them, and the
+//! binary's own command tree (`describe-cli`) to hold them against.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value as Json;
+pub use tree_sitter::Node;
+use tree_sitter::{Parser, Tree};
+
+use crate::binary;
+
+// ---------------------------------------------------------------------------------------------
+// Where things are
+
+/// The repository's root folder (the parent of `tests/`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// The module's folder, `module/CommercePolicy`.
+pub fn module_dir() -> PathBuf {
+    repo_root().join("module").join("CommercePolicy")
+}
+
+/// Every PowerShell source file of the module and of the Pester suite.
+pub fn powershell_files() -> Vec<PathBuf> {
+    fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                collect(&path, files);
+            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("ps1" | "psm1" | "psd1")) {
+                files.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    collect(&module_dir(), &mut files);
+    collect(&repo_root().join("tests").join("pester"), &mut files);
+    files.sort();
+    files
+}
+
+// ---------------------------------------------------------------------------------------------
+// The module's files as the tests see them
+
+/// The root module, `CommercePolicy.psm1`: the public functions and the command table.
+pub fn psm1() -> Script {
+    Script::load(&module_dir().join("CommercePolicy.psm1"))
+}
+
+/// The manifest, `CommercePolicy.psd1`, as the hashtable it is.
+pub fn manifest() -> Value {
+    let script = Script::load(&module_dir().join("CommercePolicy.psd1"));
+    let root = script.tree.root_node();
+    let hash = script
+        .nodes()
+        .into_iter()
+        .find(|n| n.kind() == "hash_literal_expression")
+        .unwrap_or_else(|| panic!("{}: the manifest is not a hashtable", script.at(root)));
+    Value::read(&script, hash)
+}
+
+/// The module's public functions: those `CommercePolicy.psm1` defines.
+pub fn public_functions() -> Vec<Function> {
+    psm1().functions()
+}
+
+/// `$script:CommandTable`: each cmdlet's subcommand and its parameters mapped onto flags.
+pub fn command_table() -> Value {
+    psm1().assignment("$script:CommandTable").expect("CommercePolicy.psm1 assigns $script:CommandTable")
+}
+
+/// The one function that runs the binary for every cmdlet, `Private/Invoke-CommercePolicyCommand.ps1`.
+pub fn invoker() -> Script {
+    Script::load(&module_dir().join("Private").join("Invoke-CommercePolicyCommand.ps1"))
+}
+
+/// The category the module gives a failure with this exit code (`$script:ExitCodeErrors`).
+pub fn category_of_exit_code(code: u8) -> Option<String> {
+    let codes = psm1().assignment("$script:ExitCodeErrors").expect("$script:ExitCodeErrors");
+    codes.get(&code.to_string())?.get("Category")?.str().map(str::to_string)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The binary's command tree
+
+/// The binary's command tree, as `commerce-policy describe-cli` prints it.
+pub fn command_tree() -> &'static Json {
+    static TREE: OnceLock<Json> = OnceLock::new();
+    TREE.get_or_init(|| {
+        let output = Command::new(binary()).arg("describe-cli").output().expect("run describe-cli");
+        assert!(output.status.success(), "describe-cli failed: {}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).expect("describe-cli prints JSON")
+    })
+}
+
+/// The node of a subcommand path in the command tree.
+pub fn subcommand(path: &[String]) -> Option<&'static Json> {
+    let mut node = command_tree();
+    for part in path {
+        node = node["subcommands"]
+            .as_array()?
+            .iter()
+            .find(|s| s["path"].as_array().and_then(|p| p.last()) == Some(&Json::from(part.as_str())))?;
+    }
+    Some(node)
+}
+
+/// The argument of a command-tree node that a long flag (`--policy-id`) names.
+pub fn binary_arg<'a>(node: &'a Json, flag: &str) -> Option<&'a Json> {
+    let long = flag.strip_prefix("--")?;
+    node["args"].as_array()?.iter().find(|a| a["long"].as_str() == Some(long))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading PowerShell with tree-sitter
+
+/// A parsed PowerShell file.
+pub struct Script {
+    pub name: String,
+    pub source: String,
+    pub tree: Tree,
+}
+
+impl Script {
+    /// Parses `source`; `name` says where it came from in messages.
+    pub fn parse(name: &str, source: String) -> Script {
+        let mut parser = Parser::new();
+        parser.set_language(&tree_sitter_powershell::LANGUAGE.into()).expect("load the PowerShell grammar");
+        let tree = parser.parse(&source, None).expect("tree-sitter returns a tree");
+        Script { name: name.to_string(), source, tree }
+    }
+
+    /// Reads and parses a file, named by its path from the repository root.
+    pub fn load(path: &Path) -> Script {
+        let source = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        let name = path.strip_prefix(repo_root()).unwrap_or(path).display().to_string();
+        Script::parse(&name, source)
+    }
+
+    /// The source text of a node.
+    pub fn text(&self, node: Node) -> &str {
+        &self.source[node.byte_range()]
+    }
+
+    /// Where a node starts, as `file:line:column`.
+    pub fn at(&self, node: Node) -> String {
+        let p = node.start_position();
+        format!("{}:{}:{}", self.name, p.row + 1, p.column + 1)
+    }
+
+    /// Every node, depth first.
+    pub fn nodes(&self) -> Vec<Node<'_>> {
+        fn walk<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>) {
+            out.push(node);
+            let mut cursor = node.walk();
+            for child in node.children(&mut cursor) {
+                walk(child, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.tree.root_node(), &mut out);
+        out
+    }
+
+    /// Syntax errors, each with its place and the line it is on.
+    pub fn syntax_errors(&self) -> Vec<String> {
+        self.nodes()
+            .into_iter()
+            .filter(|n| n.is_error() || n.is_missing())
+            .map(|n| {
+                let line = self.source.lines().nth(n.start_position().row).unwrap_or("").trim();
+                let what = if n.is_missing() { format!("missing {}", n.kind()) } else { "syntax error".to_string() };
+                format!("{}: {what} in `{line}`", self.at(n))
+            })
+            .collect()
+    }
+
+    /// Every function the file defines.
+    pub fn functions(&self) -> Vec<Function> {
+        self.nodes().into_iter().filter(|n| n.kind() == "function_statement").map(|n| Function::read(self, n)).collect()
+    }
+
+    /// The value assigned to a variable at the top of the file, like `$script:CommandTable`.
+    pub fn assignment(&self, variable: &str) -> Option<Value> {
+        self.nodes().into_iter().filter(|n| n.kind() == "assignment_expression").find_map(|n| {
+            let left = n.named_child(0)?;
+            if !self.text(left).eq_ignore_ascii_case(variable) {
+                return None;
+            }
+            let right = named_children(n).pop()?;
+            Some(Value::read(self, right))
+        })
+    }
+}
+
+/// A node's named children (no punctuation).
+pub fn named_children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor).collect()
+}
+
+/// A node's children, punctuation included.
+pub fn children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor).collect()
+}
+
+/// A literal PowerShell value: what the manifest, the command table and attributes are made of.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Str(String),
+    Bool(bool),
+    Null,
+    List(Vec<Value>),
+    Map(Vec<(String, Value)>),
+    Other(String),
+}
+
+impl Value {
+    /// The value of an expression node; what is not a literal reads as `Other` with its text.
+    pub fn read(script: &Script, node: Node) -> Value {
+        let text = script.text(node);
+        match node.kind() {
+            "verbatim_string_characters" => Value::Str(text.trim_matches('\'').replace("''", "'")),
+            "expandable_string_literal" => Value::Str(text.trim_matches('"').to_string()),
+            "variable" => match text.to_ascii_lowercase().as_str() {
+                "$true" => Value::Bool(true),
+                "$false" => Value::Bool(false),
+                "$null" => Value::Null,
+                _ => Value::Other(text.to_string()),
+            },
+            "hash_literal_expression" => {
+                let mut entries = Vec::new();
+                for body in named_children(node).into_iter().filter(|c| c.kind() == "hash_literal_body") {
+                    for entry in named_children(body).into_iter().filter(|c| c.kind() == "hash_entry") {
+                        let parts = named_children(entry);
+                        let key = script.text(parts[0]).trim_matches(|c| c == '\'' || c == '"').to_string();
+                        entries.push((key, Value::read(script, parts[parts.len() - 1])));
+                    }
+                }
+                Value::Map(entries)
+            }
+            "array_literal_expression" if node.named_child_count() > 1 => {
+                Value::List(named_children(node).into_iter().map(|c| Value::read(script, c)).collect())
+            }
+            "array_expression" => {
+                let mut items = Vec::new();
+                for statements in named_children(node) {
+                    let statements = if statements.kind() == "statement_list" {
+                        named_children(statements)
+                    } else {
+                        vec![statements]
+                    };
+                    for statement in statements {
+                        match Value::read(script, statement) {
+                            Value::List(list) => items.extend(list),
+                            item => items.push(item),
+                        }
+                    }
+                }
+                Value::List(items)
+            }
+            // `[ordered]@{…}`, `[Uri] '…'`: the value is the cast operand.
+            "cast_expression" => Value::read(script, named_children(node).pop().expect("operand")),
+            _ if node.named_child_count() == 1 => Value::read(script, node.named_child(0).expect("one child")),
+            _ => Value::Other(text.to_string()),
+        }
+    }
+
+    /// A hashtable's entry, by a key compared as PowerShell compares keys (ignoring case).
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Map(entries) => entries.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A string or a list of strings (a one-item `@('x')` reads as the item itself).
+    pub fn strings(&self) -> Vec<String> {
+        match self {
+            Value::Str(s) => vec![s.clone()],
+            Value::List(items) => items.iter().flat_map(Value::strings).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A hashtable's entries in their order; none for anything else.
+    pub fn entries(&self) -> &[(String, Value)] {
+        match self {
+            Value::Map(entries) => entries,
+            _ => &[],
+        }
+    }
+}
+
+/// An attribute such as `[Parameter(Mandatory = $true, ParameterSetName = 'X')]`.
+#[derive(Debug)]
+pub struct Attribute {
+    pub name: String,
+    pub named: BTreeMap<String, Value>,
+    pub positional: Vec<Value>,
+}
+
+impl Attribute {
+    /// Reads an `attribute` node.
+    pub fn read(script: &Script, node: Node) -> Attribute {
+        let mut attribute = Attribute { name: String::new(), named: BTreeMap::new(), positional: Vec::new() };
+        for child in named_children(node) {
+            match child.kind() {
+                "attribute_name" | "type_identifier" | "type_spec" | "type_name" => {
+                    attribute.name = script.text(child).to_string()
+                }
+                "attribute_arguments" => {
+                    for argument in named_children(child) {
+                        match argument.kind() {
+                            // `Name = value`
+                            "attribute_argument" if children(argument).iter().any(|c| c.kind() == "=") => {
+                                let parts = named_children(argument);
+                                let value = Value::read(script, parts[parts.len() - 1]);
+                                attribute.named.insert(script.text(parts[0]).to_ascii_lowercase(), value);
+                            }
+                            // `[Parameter(Mandatory)]`
+                            _ if script.text(argument).chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                                attribute.named.insert(script.text(argument).to_ascii_lowercase(), Value::Bool(true));
+                            }
+                            _ => attribute.positional.push(Value::read(script, argument)),
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        attribute
+    }
+
+    /// Whether this is the attribute `name` (ignoring case).
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+
+    /// Whether a named argument is `$true`, or given alone (`[Parameter(Mandatory)]`).
+    pub fn flag(&self, name: &str) -> bool {
+        self.named.get(&name.to_ascii_lowercase()) == Some(&Value::Bool(true))
+    }
+
+    /// A named argument's string value.
+    pub fn string(&self, name: &str) -> Option<String> {
+        self.named.get(&name.to_ascii_lowercase()).and_then(|v| v.str().map(str::to_string))
+    }
+}
+
+/// Every parameter set of a function without named sets.
+pub const ALL_SETS: &str = "__AllParameterSets";
+
+/// A parameter of a function's param block.
+#[derive(Debug)]
+pub struct Param {
+    pub name: String,
+    pub type_name: String,
+    pub attributes: Vec<Attribute>,
+}
+
+impl Param {
+    /// (set, mandatory, from the pipeline by property name) for each [Parameter] attribute.
+    pub fn memberships(&self) -> Vec<(String, bool, bool)> {
+        let declared: Vec<_> = self
+            .attributes
+            .iter()
+            .filter(|a| a.is("Parameter"))
+            .map(|a| {
+                let set = a.string("ParameterSetName").unwrap_or_else(|| ALL_SETS.to_string());
+                (set, a.flag("Mandatory"), a.flag("ValueFromPipelineByPropertyName"))
+            })
+            .collect();
+        if declared.is_empty() { vec![(ALL_SETS.to_string(), false, false)] } else { declared }
+    }
+
+    /// (mandatory, from the pipeline by property name) in `set`, if the parameter is in it.
+    pub fn membership(&self, set: &str) -> Option<(bool, bool)> {
+        let memberships = self.memberships();
+        memberships
+            .iter()
+            .find(|(s, _, _)| s == set)
+            .or_else(|| memberships.iter().find(|(s, _, _)| s == ALL_SETS))
+            .map(|&(_, mandatory, pipeline)| (mandatory, pipeline))
+    }
+
+    /// The values of its `[ValidateSet(...)]`, if it has one.
+    pub fn validate_set(&self) -> Option<Vec<String>> {
+        self.attributes
+            .iter()
+            .find(|a| a.is("ValidateSet"))
+            .map(|a| a.positional.iter().flat_map(Value::strings).collect())
+    }
+}
+
+/// A function of a PowerShell file: its name, help, [CmdletBinding()] and parameters.
+#[derive(Debug)]
+pub struct Function {
+    pub name: String,
+    pub at: String,
+    pub help: String,
+    pub binding: Option<Attribute>,
+    pub params: Vec<Param>,
+}
+
+impl Function {
+    /// Reads a `function_statement` node.
+    pub fn read(script: &Script, node: Node) -> Function {
+        let mut function = Function {
+            name: String::new(),
+            at: script.at(node),
+            help: String::new(),
+            binding: None,
+            params: Vec::new(),
+        };
+        for child in named_children(node) {
+            match child.kind() {
+                "function_name" => function.name = script.text(child).to_string(),
+                "comment" if function.help.is_empty() && script.text(child).starts_with("<#") => {
+                    function.help = script.text(child).to_string()
+                }
+                "script_block" => {
+                    for block in named_children(child).into_iter().filter(|c| c.kind() == "param_block") {
+                        function.read_param_block(script, block);
+                    }
+                }
+                _ => {}
+            }
+        }
+        function
+    }
+
+    fn read_param_block(&mut self, script: &Script, block: Node) {
+        for child in named_children(block) {
+            match child.kind() {
+                "attribute_list" | "attribute" => {
+                    for attribute in attributes(child) {
+                        let attribute = Attribute::read(script, attribute);
+                        if attribute.is("CmdletBinding") {
+                            self.binding = Some(attribute);
+                        }
+                    }
+                }
+                "parameter_list" => {
+                    for parameter in named_children(child).into_iter().filter(|c| c.kind() == "script_parameter") {
+                        let mut param = Param { name: String::new(), type_name: String::new(), attributes: Vec::new() };
+                        for part in named_children(parameter) {
+                            match part.kind() {
+                                "variable" => param.name = script.text(part).trim_start_matches('$').to_string(),
+                                "type_literal" => param.type_name = script.text(part).to_string(),
+                                "attribute_list" | "attribute" => {
+                                    for attribute in attributes(part) {
+                                        // The type constraint on a line of its own reads as an
+                                        // attribute holding a type literal.
+                                        match named_children(attribute).as_slice() {
+                                            [only] if only.kind() == "type_literal" => {
+                                                param.type_name = script.text(*only).to_string()
+                                            }
+                                            _ => param.attributes.push(Attribute::read(script, attribute)),
+                                        }
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                        self.params.push(param);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A parameter by name (ignoring case).
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Whether `[CmdletBinding()]` sets `name` (`SupportsShouldProcess`).
+    pub fn binding_flag(&self, name: &str) -> bool {
+        self.binding.as_ref().is_some_and(|b| b.flag(name))
+    }
+
+    /// A string argument of `[CmdletBinding()]` (`DefaultParameterSetName`).
+    pub fn binding_string(&self, name: &str) -> Option<String> {
+        self.binding.as_ref().and_then(|b| b.string(name))
+    }
+
+    /// The parameter set names, or the one implicit set.
+    pub fn sets(&self) -> BTreeSet<String> {
+        let sets: BTreeSet<String> =
+            self.params.iter().flat_map(Param::memberships).map(|(set, _, _)| set).filter(|s| s != ALL_SETS).collect();
+        if sets.is_empty() { BTreeSet::from([ALL_SETS.to_string()]) } else { sets }
+    }
+
+    /// A set as `Name` for a mandatory parameter and `Name?` for an optional one.
+    pub fn describe_set(&self, set: &str) -> Vec<String> {
+        self.params
+            .iter()
+            .filter_map(|p| {
+                p.membership(set).map(|(mandatory, _)| if mandatory { p.name.clone() } else { format!("{}?", p.name) })
+            })
+            .collect()
+    }
+}
+
+/// The `attribute` nodes of an `attribute_list`, or the node itself if it is one.
+pub fn attributes(node: Node) -> Vec<Node> {
+    if node.kind() == "attribute" {
+        vec![node]
+    } else {
+        named_children(node).into_iter().filter(|c| c.kind() == "attribute").collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binding a call to a parameter set, as PowerShell does
+
+/// Common parameters that PowerShell adds to every advanced function.
+pub const COMMON_PARAMETERS: &[&str] = &[
+    "Verbose",
+    "Debug",
+    "ErrorAction",
+    "WarningAction",
+    "InformationAction",
+    "ProgressAction",
+    "ErrorVariable",
+    "WarningVariable",
+    "InformationVariable",
+    "OutVariable",
+    "OutBuffer",
+    "PipelineVariable",
+];
+
+/// A cmdlet call found in a script: its named parameters and their arguments.
+pub struct Call {
+    pub cmdlet: String,
+    pub at: String,
+    pub piped: bool,
+    pub parameters: Vec<(String, Option<String>)>,
+}
+
+/// A command's named parameters, each with the element after it unless that is another
+/// parameter: `-Name value`, `-Name:value`, or a switch `-Name`.
+pub type Parameters<'t> = Vec<(String, Option<Node<'t>>)>;
+
+/// A command's name and its named parameters.
+pub fn command_parameters<'t>(script: &Script, node: Node<'t>) -> Option<(String, Parameters<'t>)> {
+    let parts = named_children(node);
+    let name = parts.iter().find(|c| c.kind() == "command_name")?;
+    let elements: Vec<Node> = parts
+        .iter()
+        .filter(|c| c.kind() == "command_elements")
+        .flat_map(|c| named_children(*c))
+        .filter(|c| c.kind() != "command_argument_sep")
+        .collect();
+    let parameters = elements
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind() == "command_parameter")
+        .map(|(i, e)| {
+            let argument = elements.get(i + 1).filter(|next| next.kind() != "command_parameter").copied();
+            (script.text(*e).trim_start_matches('-').trim_end_matches(':').to_string(), argument)
+        })
+        .collect();
+    Some((script.text(*name).to_string(), parameters))
+}
+
+/// Every call in `script` of one of `cmdlets`, its arguments read as literals where they are.
+pub fn calls(script: &Script, cmdlets: &BTreeSet<String>) -> Vec<Call> {
+    let mut calls = Vec::new();
+    for node in script.nodes().into_iter().filter(|n| n.kind() == "command") {
+        let Some((cmdlet, parameters)) = command_parameters(script, node) else { continue };
+        if !cmdlets.iter().any(|c| c.eq_ignore_ascii_case(&cmdlet)) {
+            continue;
+        }
+        let piped = node.prev_sibling().is_some_and(|p| script.text(p) == "|");
+        let parameters = parameters
+            .into_iter()
+            .map(|(name, argument)| {
+                let argument = argument.map(|next| match Value::read(script, next) {
+                    Value::Str(s) => s,
+                    Value::Bool(b) => if b { "True" } else { "False" }.to_string(),
+                    _ => script.text(next).to_string(),
+                });
+                (name, argument)
+            })
+            .collect();
+        calls.push(Call { cmdlet, at: script.at(node), piped, parameters });
+    }
+    calls
+}
+
+/// The parameter set a call binds to, as PowerShell chooses it, or why it does not bind.
+pub fn bind(function: &Function, call: &Call) -> Result<String, String> {
+    let mut given = Vec::new();
+    for (name, argument) in &call.parameters {
+        if COMMON_PARAMETERS.iter().chain(["WhatIf", "Confirm"].iter()).any(|c| c.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        // PowerShell takes an exact name, else an unambiguous prefix.
+        let exact = function.param(name);
+        let prefixed: Vec<&Param> = function
+            .params
+            .iter()
+            .filter(|p| p.name.to_ascii_lowercase().starts_with(&name.to_ascii_lowercase()))
+            .collect();
+        let param = match (exact, prefixed.as_slice()) {
+            (Some(p), _) => p,
+            (None, [p]) => *p,
+            (None, []) => return Err(format!("no parameter -{name}")),
+            (None, _) => return Err(format!("-{name} is ambiguous")),
+        };
+        if let (Some(values), Some(argument)) = (param.validate_set(), argument)
+            && !argument.starts_with('$')
+            && !values.iter().any(|v| v.eq_ignore_ascii_case(argument))
+        {
+            return Err(format!("-{} {argument}: not one of {values:?}", param.name));
+        }
+        if argument.is_none() && !param.type_name.eq_ignore_ascii_case("[switch]") {
+            return Err(format!("-{} has no argument", param.name));
+        }
+        given.push(param);
+    }
+    let candidates: Vec<String> = function
+        .sets()
+        .into_iter()
+        .filter(|set| given.iter().all(|p| p.membership(set).is_some()))
+        .filter(|set| {
+            function.params.iter().all(|p| match p.membership(set) {
+                Some((true, pipeline)) => given.iter().any(|g| g.name == p.name) || (call.piped && pipeline),
+                _ => true,
+            })
+        })
+        .collect();
+    match candidates.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err("no parameter set has every mandatory parameter".to_string()),
+        many => match function.binding_string("DefaultParameterSetName") {
+            Some(default) if many.contains(&default) => Ok(default),
+            _ => Err(format!("ambiguous between {many:?}")),
+        },
+    }
+}

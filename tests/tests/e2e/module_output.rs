@@ -1,0 +1,276 @@
+//! What the PowerShell module reads of the binary: every type name has a format view whose
+//! columns the binary prints, the JSON of a batch as the module reads it, and the exit codes the
+//! module turns into error categories (-Quiet, -WhatIf, conflicts, -Verbose).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use commerce_e2e::powershell::{Value, category_of_exit_code, command_table, invoker, module_dir, psm1};
+use commerce_e2e::{Run, Sandbox};
+use serde_json::Value as Json;
+
+// ---------------------------------------------------------------------------------------------
+// The objects and the formats
+
+/// A baseline that differs from the seeded store: many products start out enabled.
+const DISABLE_ALL: &str = r#"{"policyId": "AllowSelfServicePurchase", "default": "Disabled"}"#;
+
+/// The views of CommercePolicy.Format.ps1xml: type name and the properties its columns show.
+fn format_views() -> BTreeMap<String, Vec<String>> {
+    let xml = std::fs::read_to_string(module_dir().join("CommercePolicy.Format.ps1xml")).expect("Format.ps1xml");
+    let document = roxmltree::Document::parse(&xml).expect("CommercePolicy.Format.ps1xml is XML");
+    let texts = |view: roxmltree::Node, tag: &str| -> Vec<String> {
+        view.descendants()
+            .filter(|n| n.has_tag_name(tag))
+            .filter_map(|n| n.text())
+            .map(|t| t.trim().to_string())
+            .collect()
+    };
+    document
+        .descendants()
+        .filter(|n| n.has_tag_name("View"))
+        .map(|view| (texts(view, "TypeName").concat(), texts(view, "PropertyName")))
+        .collect()
+}
+
+#[test]
+fn every_type_name_has_a_view_whose_columns_the_binary_prints() {
+    // A call of the binary, made as the module makes it, that prints objects of each type.
+    let samples: &[(&str, &[&str], &str)] = &[
+        ("CommercePolicy.Policy", &["policies", "list", "--output", "json"], ""),
+        // Connect-MSCommerce -AccessToken: no network, the token is kept as it is.
+        (
+            "CommercePolicy.Connection",
+            &["connect", "--access-token", "not-a-real-token", "--endpoint", "http://127.0.0.1:9", "--output", "json"],
+            "",
+        ),
+        (
+            "CommercePolicy.ProductPolicy",
+            &["product-policies", "list", "--policy-id", "AllowSelfServicePurchase", "--output", "json"],
+            "",
+        ),
+        (
+            "CommercePolicy.ScopePolicy",
+            &[
+                "product-policies",
+                "list",
+                "--policy-id",
+                "AllowSelfServicePurchase",
+                "--scope",
+                "OfferType",
+                "--output",
+                "json",
+            ],
+            "",
+        ),
+        (
+            "CommercePolicy.ProductPolicyUpdate",
+            &[
+                "product-policies",
+                "update",
+                "--policy-id",
+                "AllowSelfServicePurchase",
+                "--value",
+                "Disabled",
+                "--product-id",
+                "-",
+                "--what-if",
+                "--output",
+                "json",
+            ],
+            "CFQ7TTC0H9MP\nCFQ7TTC0HD33\n",
+        ),
+        (
+            "CommercePolicy.ScopePolicyUpdate",
+            &[
+                "product-policies",
+                "update",
+                "--policy-id",
+                "AllowSelfServicePurchase",
+                "--value",
+                "Disabled",
+                "--offer-type",
+                "SaaS",
+                "--what-if",
+                "--output",
+                "json",
+            ],
+            "",
+        ),
+        ("CommercePolicy.BaselineDrift", &["plan", "--file", "-", "--output", "json"], DISABLE_ALL),
+        // Invoke-CommercePolicyBaseline's results are update results too.
+        ("CommercePolicy.ProductPolicyUpdate", &["apply", "--file", "-", "--output", "json"], DISABLE_ALL),
+    ];
+    let views = format_views();
+    let table = command_table();
+    let mut type_names: BTreeSet<String> = BTreeSet::new();
+    for (_, entry) in table.entries() {
+        for key in ["TypeName", "ScopeTypeName"] {
+            if let Some(name) = entry.get(key).and_then(Value::str).filter(|n| !n.is_empty()) {
+                type_names.insert(name.to_string());
+            }
+        }
+    }
+    assert_eq!(type_names, samples.iter().map(|(t, _, _)| t.to_string()).collect(), "type names of the command table");
+
+    for (type_name, args, stdin) in samples {
+        let columns =
+            views.get(*type_name).unwrap_or_else(|| panic!("no view for {type_name} in CommercePolicy.Format.ps1xml"));
+        let run = Sandbox::new().run_with_stdin(args, stdin);
+        run.assert_ok();
+        let objects = run.json();
+        assert_ne!(objects, Json::Array(Vec::new()), "`{}` printed no objects to check", args.join(" "));
+        let first = objects.as_array().and_then(|a| a.first()).cloned().unwrap_or(objects);
+        for column in columns {
+            assert!(
+                first.get(column).is_some(),
+                "{type_name}: the view shows {column}, which `{}` does not print: {first}",
+                args.join(" ")
+            );
+        }
+    }
+}
+
+/// The call Update-MSCommerceProductPolicy makes for piped products: the wanted value (and
+/// --what-if) in `flags`, the ids on standard input.
+fn update_piped(flags: &[&str], ids: &str) -> Run {
+    let mut args = vec!["product-policies", "update", "--policy-id", "AllowSelfServicePurchase"];
+    args.extend_from_slice(flags);
+    args.extend(["--product-id", "-", "--output", "json"]);
+    Sandbox::new().run_with_stdin(&args, ids)
+}
+
+/// Each result's Status by its ProductId (the binary answers in the order products finish).
+fn status_by_product(results: &[Json]) -> BTreeMap<&str, &str> {
+    results.iter().map(|r| (r["ProductId"].as_str().unwrap_or(""), r["Status"].as_str().unwrap_or(""))).collect()
+}
+
+#[test]
+fn update_through_stdin_answers_every_product_once_as_the_module_reads_it() {
+    let run = update_piped(&["--enabled", "False"], "CFQ7TTC0H9MP\r\nCFQ7TTC0HD33\r\nCFQ7TTC0ZZZZ\r\n");
+    // One unknown product makes the batch exit 5 (not found), with one line on stderr.
+    run.assert_fails_with(5);
+    let results = run.json();
+    let results = results.as_array().expect("the batch prints every result as a JSON array");
+    assert_eq!(
+        status_by_product(results),
+        BTreeMap::from([("CFQ7TTC0H9MP", "Updated"), ("CFQ7TTC0HD33", "Updated"), ("CFQ7TTC0ZZZZ", "Failed")])
+    );
+    assert_eq!(results.len(), 3, "one result per product");
+    let failed = results.iter().find(|r| r["Status"] == "Failed").expect("the failed result");
+    assert_eq!(failed["ExitCode"], 5, "a failed result carries the exit code the module maps to a category");
+    assert!(failed["Error"].as_str().is_some_and(|e| e.contains("correlation id")), "{failed}");
+    assert!(run.stderr.starts_with("commerce-policy: "), "{run:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The answers of the binary that the module reads beyond its objects
+
+#[test]
+fn what_if_answers_a_value_the_service_would_refuse_with_a_failed_result() {
+    // Update-MSCommerceProductPolicy -WhatIf makes this call; the invoker writes a result with an
+    // ExitCode as an error record, and gives it no "What if:" line (-Preview).
+    let run = update_piped(
+        &["--value", "OnlyTrialsWithoutPaymentMethod", "--what-if"],
+        // Power BI Pro offers no trial without a payment method; Visio Plan 1 does.
+        "CFQ7TTC0H9MP\nCFQ7TTC0HD33\n",
+    );
+    run.assert_fails_with(2);
+    let results = run.json();
+    let results = results.as_array().expect("every result, as a JSON array");
+    assert_eq!(
+        status_by_product(results),
+        BTreeMap::from([("CFQ7TTC0H9MP", "Failed"), ("CFQ7TTC0HD33", "WouldUpdate")])
+    );
+    let refused = results.iter().find(|r| r["Status"] == "Failed").expect("the refused result");
+    assert_eq!(refused["ExitCode"], 2, "{refused}");
+    assert!(refused["Error"].as_str().is_some_and(|e| e.starts_with("would be refused: ")), "{refused}");
+    assert!(results.iter().filter(|r| r["Status"] != "Failed").all(|r| r["ExitCode"].is_null()));
+    assert_eq!(category_of_exit_code(2).as_deref(), Some("InvalidArgument"));
+}
+
+#[test]
+fn a_conflict_during_apply_is_a_result_with_the_conflict_exit_code() {
+    // Invoke-CommercePolicyBaseline -PlanPath: a product changed since the plan was saved.
+    let sandbox = Sandbox::new();
+    let saved = sandbox.path("plan.json");
+    let baseline =
+        r#"{"policyId": "AllowSelfServicePurchase", "products": {"CFQ7TTC0HDB1": "OnlyTrialsWithoutPaymentMethod"}}"#;
+    sandbox
+        .run_with_stdin(&["plan", "--file", "-", "--out", saved.to_str().expect("UTF-8 path")], baseline)
+        .assert_ok();
+    sandbox
+        .run(&[
+            "product-policies",
+            "update",
+            "--policy-id",
+            "AllowSelfServicePurchase",
+            "--product-id",
+            "CFQ7TTC0HDB1",
+            "--value",
+            "Disabled",
+        ])
+        .assert_ok();
+    let run = sandbox.run(&["apply", "--plan", saved.to_str().expect("UTF-8 path"), "--output", "json"]);
+    run.assert_fails_with(6);
+    let results = run.json();
+    let conflict = results.as_array().and_then(|r| r.first()).expect("the conflicting result");
+    assert_eq!(conflict["Status"], "Conflict", "{conflict}");
+    assert_eq!(conflict["ExitCode"], 6, "{conflict}");
+    assert_eq!(category_of_exit_code(6).as_deref(), Some("ResourceBusy"));
+}
+
+#[test]
+fn quiet_reads_the_drift_exit_code_of_plan() {
+    // Test-CommercePolicyBaseline -Quiet: $false on exit 8, $true on exit 0, both with JSON.
+    let table = command_table();
+    let quiet = table.get("Test-CommercePolicyBaseline").and_then(|e| e.get("Parameters")).and_then(|p| p.get("Quiet"));
+    assert_eq!(quiet.and_then(|q| q.get("Flag")).and_then(Value::str), Some("--detailed-exitcode"));
+    let drift_code = psm1().assignment("$script:DriftExitCode").expect("$script:DriftExitCode");
+    assert_eq!(drift_code, Value::Other("8".to_string()));
+
+    let sandbox = Sandbox::new();
+    let plan = ["plan", "--file", "-", "--detailed-exitcode", "--output", "json"];
+    let drift = sandbox.run_with_stdin(&plan, DISABLE_ALL);
+    drift.assert_fails_with(8);
+    assert!(drift.json().as_array().is_some_and(|a| !a.is_empty()), "{drift:?}");
+
+    sandbox.run_with_stdin(&["apply", "--file", "-", "--output", "json"], DISABLE_ALL).assert_ok();
+    let matched = sandbox.run_with_stdin(&plan, DISABLE_ALL);
+    matched.assert_ok();
+    assert_eq!(matched.json(), Json::Array(Vec::new()));
+}
+
+#[test]
+fn verbose_logs_every_request_with_the_fields_that_verbose_shows() {
+    // ConvertTo-CommercePolicyVerboseMessage reads '<timestamp> <LEVEL> request name=value ...'.
+    let fields = invoker().assignment("$script:RequestLogFields").expect("$script:RequestLogFields").strings();
+    assert!(fields.contains(&"correlation_id".to_string()), "{fields:?}");
+    let run = Sandbox::new().run(&[
+        "product-policies",
+        "get",
+        "--policy-id",
+        "AllowSelfServicePurchase",
+        "--product-id",
+        "CFQ7TTC0H9MP",
+        "--output",
+        "json",
+        "--verbose",
+    ]);
+    run.assert_ok();
+    let requests: Vec<&str> = run.stderr.lines().filter(|l| l.split_whitespace().nth(2) == Some("request")).collect();
+    assert!(!requests.is_empty(), "no request line: {run:?}");
+    for line in requests {
+        let level = line.split_whitespace().nth(1).unwrap_or_default();
+        assert!(["TRACE", "DEBUG", "INFO", "WARN", "ERROR"].contains(&level), "{line}");
+        let found: BTreeMap<&str, &str> = line
+            .split_whitespace()
+            .filter_map(|word| word.split_once('='))
+            .map(|(name, value)| (name, value.trim_matches('"')))
+            .collect();
+        for field in &fields {
+            assert!(found.contains_key(field.as_str()), "{line} has no {field}=");
+        }
+        assert_eq!(found["status"], "200", "{line}");
+        assert_eq!(found["correlation_id"].len(), 36, "a UUID: {line}");
+    }
+}
