@@ -353,3 +353,55 @@ fn verbose_shows_correlation_ids_and_never_the_token() {
     ]);
     assert!(!refused.stderr.contains(secret), "{}", refused.stderr);
 }
+
+/// A bulk update reads every value, then writes: a change someone else makes in between must
+/// be refused for that product (exit 6) and left as they set it, never overwritten.
+#[test]
+fn a_bulk_update_refuses_a_product_changed_between_its_read_and_its_write() {
+    let sb = Sandbox::new();
+    let store = sb.path("store.db");
+    // Two services on one store: a slow one for the bulk update (every answer 2 s late, so
+    // its write comes 2 s after its read) and a prompt one for the other admin.
+    let slow = sb.serve(&store, &["--simulate-latency", "2s"]);
+    let prompt = sb.serve(&store, &[]);
+    let bulk = sb
+        .command()
+        .args(["--endpoint", &slow.url, "product-policies", "update", "--all", "--value", "Disabled"])
+        .args(["--concurrency", "64", "-o", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("update starts");
+    // Halfway between the bulk update's read (at 2 s) and its writes (at 4 s).
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let other = sb.against(&prompt.url);
+    other
+        .run(&[
+            "product-policies",
+            "update",
+            "--product-id",
+            PLANNER_PLAN_1,
+            "--value",
+            "OnlyTrialsWithoutPaymentMethod",
+        ])
+        .assert_ok();
+    let out = bulk.wait_with_output().expect("update finishes");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
+    assert!(stderr.contains("1 of") && stderr.contains(PLANNER_PLAN_1), "{stderr}");
+    let results: Value = serde_json::from_slice(&out.stdout).expect("JSON results");
+    let results = results.as_array().unwrap();
+    let raced = results.iter().find(|r| r["ProductId"] == PLANNER_PLAN_1).expect("Planner Plan 1 in the results");
+    assert_eq!((raced["Status"].as_str(), raced["ExitCode"].as_i64()), (Some("Conflict"), Some(6)), "{raced}");
+    assert_eq!(raced["PolicyValue"], "OnlyTrialsWithoutPaymentMethod", "the result says what it is now");
+    assert!(raced["Error"].as_str().unwrap().contains("changed by someone else"), "{raced}");
+    let others = results.iter().filter(|r| r["ProductId"] != PLANNER_PLAN_1);
+    assert!(others.clone().count() >= 16 && others.into_iter().all(|r| r["Status"] == "Updated"));
+
+    let list = other.run(&["product-policies", "list", "-o", "json"]).assert_ok().json();
+    assert_eq!(value_of(&list, PLANNER_PLAN_1), "OnlyTrialsWithoutPaymentMethod", "their change stands");
+    assert_eq!(value_of(&list, POWER_BI_PRO), "Disabled");
+    let audit = other.run(&["audit", "--limit", "1000", "-o", "json"]).assert_ok().json();
+    let planner_changes = audit.as_array().unwrap().iter().filter(|e| e["TargetId"] == PLANNER_PLAN_1).count();
+    assert_eq!(planner_changes, 1, "only the other admin changed it: {audit}");
+}
