@@ -36,7 +36,7 @@ foreach ($privateScript in (Get-ChildItem -Path (Join-Path $PSScriptRoot 'Privat
 # ScopeTypeName when they carry Scope properties) or 'Text' (the binary's output as it is). A result
 # that failed (it has an ExitCode) is written as an error record in place of the object; with
 # KeepFailed, as an error record and also as the object, so that a report lists every product.
-# The contract test (tests/tests/module_contract.rs) checks every entry against the binary's own
+# The contract test (tests/tests/e2e/module_*.rs) checks every entry against the binary's own
 # command tree (commerce-policy describe-cli) and against the functions' param blocks.
 $script:CommandTable = @{
     'Connect-MSCommerce'            = @{

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Pester 5 suite of the CommercePolicy module when PowerShell 7 (pwsh) is on PATH;
 # otherwise says so in one line and succeeds, since PowerShell cannot be installed everywhere
-# (the Rust contract tests in tests/tests/module_contract.rs check the module there).
+# (the Rust contract tests in tests/tests/e2e/module_*.rs check the module there).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

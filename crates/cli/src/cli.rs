@@ -339,7 +339,7 @@ pub struct ServeArgs {
     /// The SQLite store; created and seeded if missing. Defaults to the local store.
     #[arg(long, env = "COMMERCE_POLICY_STORE")]
     pub store: Option<PathBuf>,
-    /// Seed from this catalogue (JSON, the format of catalog/allowselfservicepurchase.json)
+    /// Seed from this catalogue (JSON, the format of crates/model/catalog.json)
     /// instead of the built-in one. Products it adds to an existing store start at the default.
     #[arg(long)]
     pub catalog: Option<PathBuf>,
