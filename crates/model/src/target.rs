@@ -2,10 +2,10 @@
 //! every floor (client, service, store, commands) has one path where it used to have two.
 
 use std::fmt;
-use std::str::FromStr;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
 
+use crate::value::named_values;
 use crate::wire::{ProductPolicy, ScopePolicy, ScopedPolicy};
 use crate::{ModelError, OfferType, PolicyId, PolicyValue, ProductId};
 
@@ -30,30 +30,7 @@ impl Scope {
     }
 }
 
-impl fmt::Display for Scope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Scope {
-    type Err = ModelError;
-
-    /// Any case, as Microsoft's service accepts it.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim();
-        Self::ALL
-            .into_iter()
-            .find(|scope| scope.as_str().eq_ignore_ascii_case(wanted))
-            .ok_or_else(|| ModelError::Scope(s.escape_debug().to_string()))
-    }
-}
-
-impl<'de> Deserialize<'de> for Scope {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
-    }
-}
+named_values!(Scope, Scope);
 
 /// One product or one offer type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,11 +1,6 @@
 //! The values of `AllowSelfServicePurchase`: parsed case-insensitively, written exactly.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize};
-
-use crate::ModelError;
+use serde::Serialize;
 
 /// Whether users may buy a product themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
@@ -33,30 +28,39 @@ impl PolicyValue {
     }
 }
 
-impl fmt::Display for PolicyValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// `Display`, `FromStr` (trimmed, any case) and `Deserialize` for an enum of names with
+/// `ALL` and `as_str`, refused with the `ModelError` variant given.
+macro_rules! named_values {
+    ($ty:ident, $err:ident) => {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
 
-impl FromStr for PolicyValue {
-    type Err = ModelError;
+        impl std::str::FromStr for $ty {
+            type Err = $crate::ModelError;
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim();
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str().eq_ignore_ascii_case(wanted))
-            .ok_or_else(|| ModelError::PolicyValue(s.escape_debug().to_string()))
-    }
-}
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let wanted = s.trim();
+                Self::ALL
+                    .into_iter()
+                    .find(|v| v.as_str().eq_ignore_ascii_case(wanted))
+                    .ok_or_else(|| $crate::ModelError::$err(s.escape_debug().to_string()))
+            }
+        }
 
-impl<'de> Deserialize<'de> for PolicyValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
 }
+pub(crate) use named_values;
+
+named_values!(PolicyValue, PolicyValue);
 
 #[cfg(test)]
 mod tests {
