@@ -370,8 +370,13 @@ pub enum ServeAuth {
     Jwt,
 }
 
-/// A sign-in host: an http(s) URL with no user name, query or fragment.
+/// A sign-in host: an http(s) URL with no user name, query or fragment. One that holds a
+/// user name or password is refused by `connect` instead, whose message leaves them out
+/// (clap's would quote the value).
 fn parse_authority(s: &str) -> Result<String, String> {
+    if s.contains('@') {
+        return Ok(s.trim().to_string());
+    }
     commerce_signin::parse_authority(s).map(|url| url.as_str().trim_end_matches('/').to_string())
 }
 

@@ -146,12 +146,18 @@ fn profile(args: &ConnectArgs, global: &GlobalArgs, flow: Flow, given: &Given) -
         }
         Some(url) => url.trim_end_matches('/').to_string(),
     };
+    let authority = match &args.authority {
+        Some(url) => commerce_signin::parse_authority(url)
+            .map(|url| url.as_str().trim_end_matches('/').to_string())
+            .map_err(|why| CliError::Usage(format!("--authority {why}")))?,
+        None => args.environment.authority().to_string(),
+    };
     Ok(Profile {
         cloud: args.environment,
         tenant_id,
         client_id,
         flow,
-        authority: args.authority.clone().unwrap_or_else(|| args.environment.authority().to_string()),
+        authority,
         // MSCommerce's -Resource is the scope (`…/.default`); the resource is what precedes it.
         resource: args.resource.trim().trim_end_matches("/.default").trim_end_matches('/').to_string(),
         endpoint,
