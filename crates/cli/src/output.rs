@@ -146,7 +146,8 @@ fn csv_text(values: &[Value]) -> Result<String, CliError> {
 /// reorder text (bidi overrides) shown escaped, like `\u{1b}`, so they cannot act.
 pub fn for_terminal(text: &str) -> String {
     let acts = |c: char| {
-        c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     };
     if !text.chars().any(acts) {
         return text.to_string();
@@ -169,7 +170,8 @@ pub fn without_credentials(text: &str) -> String {
     while let Some(at) = rest.find("://") {
         let (before, after) = rest.split_at(at + 3);
         out.push_str(before);
-        let end = after.find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == ')').unwrap_or(after.len());
+        let end =
+            after.find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == ')').unwrap_or(after.len());
         let authority = &after[..end];
         match authority.rfind('@') {
             Some(i) => {

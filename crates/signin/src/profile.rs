@@ -84,7 +84,10 @@ pub enum Saved {
     Missing,
     Connection(Profile),
     /// A file that is not a saved connection, and why.
-    Damaged { path: PathBuf, why: String },
+    Damaged {
+        path: PathBuf,
+        why: String,
+    },
 }
 
 impl Profile {

@@ -11,8 +11,9 @@ use crate::SignInError;
 pub const WELL_KNOWN_TENANTS: [&str; 3] = ["organizations", "common", "consumers"];
 
 /// Checks a tenant id: a GUID (`5c0e6d6a-9b1f-4e0a-8f3e-2d7c4b1a9e60`), a domain name
-/// (`contoso.onmicrosoft.com`: two or more labels of letters, digits and inner hyphens), or
-/// one of [`WELL_KNOWN_TENANTS`]. Blank stays blank (not given). Returns it trimmed.
+/// (`contoso.onmicrosoft.com`: labels of letters, digits and inner hyphens, split by dots),
+/// or one of [`WELL_KNOWN_TENANTS`]. Nothing else can reach a URL: no `/`, `?`, `#`, `%`,
+/// space or empty label. Blank stays blank (not given). Returns it trimmed.
 pub fn parse_tenant_id(text: &str) -> Result<String, String> {
     let tenant = text.trim();
     let valid = tenant.is_empty()
@@ -40,7 +41,7 @@ fn is_domain_name(s: &str) -> bool {
             && !l.starts_with('-')
             && !l.ends_with('-')
     };
-    s.len() <= 253 && s.split('.').count() >= 2 && s.split('.').all(label)
+    s.len() <= 253 && s.split('.').all(label)
 }
 
 /// `base` with `segments` appended as path segments, each percent-encoded as one segment
@@ -81,7 +82,14 @@ mod tests {
 
     #[test]
     fn guids_domains_and_well_known_names_are_tenants() {
-        for good in ["5c0e6d6a-9b1f-4e0a-8f3e-2d7c4b1a9e60", "contoso.onmicrosoft.com", "a-b.example", "Organizations", " common "] {
+        for good in [
+            "5c0e6d6a-9b1f-4e0a-8f3e-2d7c4b1a9e60",
+            "contoso.onmicrosoft.com",
+            "a-b.example",
+            "contoso",
+            "Organizations",
+            " common ",
+        ] {
             assert!(parse_tenant_id(good).is_ok(), "{good}");
         }
         assert_eq!(parse_tenant_id("").as_deref(), Ok(""), "blank is not given");
@@ -89,7 +97,19 @@ mod tests {
 
     #[test]
     fn paths_queries_and_odd_names_are_not_tenants() {
-        for bad in ["../../x?y=1", "contoso", "a/b.com", "x.com?y", "-a.com", "a-.com", "a..com", "a.com.", "ä.com", "5c0e6d6a9b1f4e0a8f3e2d7c4b1a9e60x"] {
+        for bad in [
+            "../../x?y=1",
+            "..",
+            "a/b.com",
+            "a%2f.com",
+            "x.com?y",
+            "-a.com",
+            "a-.com",
+            "a..com",
+            "a.com.",
+            "ä.com",
+            "{5c0e6d6a-9b1f-4e0a-8f3e-2d7c4b1a9e60}",
+        ] {
             let err = parse_tenant_id(bad).unwrap_err();
             assert!(err.contains("is not a tenant id") && !err.contains('\n'), "{bad}: {err}");
         }
@@ -97,7 +117,8 @@ mod tests {
 
     #[test]
     fn segments_are_encoded_one_by_one() {
-        let url = url_with_segments("a", "https://login.example/", &["../../x?y=1", "oauth2", "v2.0", "token"]).unwrap();
+        let url =
+            url_with_segments("a", "https://login.example/", &["../../x?y=1", "oauth2", "v2.0", "token"]).unwrap();
         assert_eq!(url.as_str(), "https://login.example/..%2F..%2Fx%3Fy=1/oauth2/v2.0/token");
         let proxied = url_with_segments("a", "http://127.0.0.1:9/prefix", &["t", "oauth2"]).unwrap();
         assert_eq!(proxied.as_str(), "http://127.0.0.1:9/prefix/t/oauth2");

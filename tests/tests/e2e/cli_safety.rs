@@ -91,7 +91,9 @@ impl Listener {
                     Ok(_) => {
                         count.fetch_add(1, Ordering::Relaxed);
                     }
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::sleep(std::time::Duration::from_millis(5)),
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                        std::thread::sleep(std::time::Duration::from_millis(5))
+                    }
                     Err(_) => return,
                 }
             }

@@ -103,8 +103,7 @@ impl Input {
     /// naming the place.
     pub fn read(path: &Path) -> Result<Self, CliError> {
         let text = read_text(path)?;
-        let baseline =
-            Baseline::parse(&text).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+        let baseline = Baseline::parse(&text).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
         Ok(Self { path: path.to_path_buf(), text, baseline })
     }
 }
@@ -293,7 +292,8 @@ fn replace(real: &Path, text: &str) -> std::io::Result<()> {
     let name = real.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let staging = real.with_file_name(format!(".{name}.{}.partial", std::process::id()));
     let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&staging)?;
-    let written = file.write_all(text.as_bytes())
+    let written = file
+        .write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
         .and_then(|()| match std::fs::metadata(real) {
             Ok(old) => std::fs::set_permissions(&staging, old.permissions()),

@@ -5,8 +5,8 @@ use std::io::{IsTerminal, Read};
 use std::time::{Duration, UNIX_EPOCH};
 
 use commerce_signin::{
-    DeviceCodePrompt, FederatedSource, Flow, Given, MSCOMMERCE_CLIENT_ID, Profile, Saved, Secret, Session, Token, Vault,
-    parse_tenant_id,
+    DeviceCodePrompt, FederatedSource, Flow, Given, MSCOMMERCE_CLIENT_ID, Profile, Saved, Secret, Session, Token,
+    Vault, parse_tenant_id,
 };
 use serde::Serialize;
 
@@ -65,10 +65,8 @@ pub fn disconnect(global: &GlobalArgs) -> Result<(), CliError> {
         // command refusing: it goes.
         Saved::Damaged { path, why } => {
             Profile::remove(&dir)?;
-            let text = format!(
-                "Removed {}: it was not a saved connection ({why}); commands go to local.",
-                path.display()
-            );
+            let text =
+                format!("Removed {}: it was not a saved connection ({why}); commands go to local.", path.display());
             return printer.write(&message(global, &for_terminal(&text)));
         }
     };

@@ -85,9 +85,13 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
 fn redacted(e: CliError) -> CliError {
     let clean = |text: String| without_credentials(&text);
     match e {
-        CliError::Request { doing, source } => CliError::Request { doing: clean(doing), source: redacted_source(source) },
+        CliError::Request { doing, source } => {
+            CliError::Request { doing: clean(doing), source: redacted_source(source) }
+        }
         CliError::Usage(m) => CliError::Usage(clean(m)),
-        CliError::Partial { failed, total, first, code } => CliError::Partial { failed, total, first: clean(first), code },
+        CliError::Partial { failed, total, first, code } => {
+            CliError::Partial { failed, total, first: clean(first), code }
+        }
         CliError::Auth(SignInError::NotSignedIn(m)) => CliError::Auth(SignInError::NotSignedIn(clean(m))),
         CliError::Auth(SignInError::Config(m)) => CliError::Auth(SignInError::Config(clean(m))),
         CliError::Auth(SignInError::Unreachable(m)) => CliError::Auth(SignInError::Unreachable(clean(m))),
@@ -105,7 +109,9 @@ fn redacted_source(e: ClientError) -> ClientError {
         ClientError::Unreachable { message, correlation_id } => {
             ClientError::Unreachable { message: clean(message), correlation_id }
         }
-        ClientError::Decode { message, correlation_id } => ClientError::Decode { message: clean(message), correlation_id },
+        ClientError::Decode { message, correlation_id } => {
+            ClientError::Decode { message: clean(message), correlation_id }
+        }
         ClientError::Config(m) => ClientError::Config(clean(m)),
         #[allow(unreachable_patterns)]
         other => other,
