@@ -232,6 +232,9 @@ impl OutFile {
             Ok(meta) if meta.is_dir() => Err(refuse("is a folder: name a file in it".into())),
             Ok(meta) if is_stdout(&meta) => Ok(Self::Stdout),
             Ok(meta) if meta.is_file() => {
+                // Replacing by rename would get past a file's own protection (read-only, a
+                // read-only mount): it must be one this user could write.
+                std::fs::OpenOptions::new().write(true).open(path).map_err(|e| refuse(e.to_string()))?;
                 std::fs::canonicalize(path).map(Self::Replace).map_err(|e| refuse(e.to_string()))
             }
             Ok(_) => Ok(Self::Through(path.to_path_buf())),

@@ -15,10 +15,11 @@ use commerce_signin::SignInError;
 use crate::cli::{Cli, Command, Format, PoliciesCommand, ProductPoliciesCommand};
 use crate::endpoint::Endpoint;
 use crate::error::CliError;
-use crate::output::{Printer, without_credentials};
+use crate::output::{Printer, for_terminal, without_credentials};
 
 /// Runs the command. Usage is checked first, before anything is sent; whatever fails, the
-/// message never carries credentials given in a URL.
+/// message never carries credentials given in a URL, nor control characters a service put
+/// in its error text.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     check_usage(&cli)?;
     dispatch(cli).await.map_err(redacted)
@@ -80,10 +81,11 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-/// The error with every URL's user name and password replaced: `--endpoint
-/// http://user:pass@host` reaches messages through the client's and reqwest's texts.
+/// The error with every URL's user name and password replaced (`--endpoint
+/// http://user:pass@host` reaches messages through the client's and reqwest's texts) and
+/// control characters escaped (a service's message must not act on the terminal).
 fn redacted(e: CliError) -> CliError {
-    let clean = |text: String| without_credentials(&text);
+    let clean = clean_text;
     match e {
         CliError::Request { doing, source } => {
             CliError::Request { doing: clean(doing), source: redacted_source(source) }
@@ -100,8 +102,12 @@ fn redacted(e: CliError) -> CliError {
     }
 }
 
+fn clean_text(text: String) -> String {
+    for_terminal(&without_credentials(&text))
+}
+
 fn redacted_source(e: ClientError) -> ClientError {
-    let clean = |text: String| without_credentials(&text);
+    let clean = clean_text;
     match e {
         ClientError::Status { status, code, message, correlation_id } => {
             ClientError::Status { status, code, message: clean(message), correlation_id }
@@ -115,5 +121,21 @@ fn redacted_source(e: ClientError) -> ClientError {
         ClientError::Config(m) => ClientError::Config(clean(m)),
         #[allow(unreachable_patterns)]
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_leave_out_credentials_and_control_characters_and_keep_their_exit_code() {
+        let message = "GET to http://admin:hunter2@h:1 got no answer \u{1b}[2J".to_string();
+        let source = ClientError::Unreachable { message, correlation_id: "c".into() };
+        let e = redacted(CliError::Request { doing: "listing policies".into(), source });
+        let line = e.to_string();
+        assert!(!line.contains("hunter2") && !line.contains('\u{1b}'), "{line}");
+        assert!(line.contains("http://***@h:1") && line.contains("\\u{1b}[2J"), "{line}");
+        assert_eq!(e.exit_code(), crate::error::exit::UNAVAILABLE);
     }
 }
