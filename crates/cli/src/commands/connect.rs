@@ -225,7 +225,7 @@ fn report(global: &GlobalArgs, profile: &Profile, token: &Token, vault: &Vault) 
 }
 
 fn summary(profile: &Profile, c: &Connection, vault: &Vault) -> String {
-    let who = c.account.as_deref().map(|a| format!(" as {a}")).unwrap_or_default();
+    let who = c.account.as_deref().map(|a| format!(" as {}", for_terminal(a))).unwrap_or_default();
     let renewable = profile.flow.is_unattended() || c.renewable;
     let kept = match (vault.unavailable().as_deref(), profile.flow.is_unattended()) {
         (None, _) if renewable => {
