@@ -211,8 +211,10 @@ pub struct PlanArgs {
     /// Exit 8 when the service differs from the baseline (0 when it matches).
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Also save the plan to this file, for `apply --plan` to carry out exactly.
-    #[arg(long, value_name = "FILE")]
+    /// Also save the plan to this file, for `apply --plan` to carry out exactly. A file is
+    /// replaced whole or not at all (a symlink's target is replaced, the link stays); a
+    /// device such as /dev/stdout is written to in place.
+    #[arg(long, value_name = "FILE", value_parser = parse_out)]
     pub out: Option<PathBuf>,
 }
 
@@ -244,8 +246,10 @@ pub struct ExportArgs {
     /// Fold every product with this value into `default` instead of pinning it.
     #[arg(long)]
     pub default: Option<PolicyValue>,
-    /// Write the baseline to this file (UTF-8) instead of stdout.
-    #[arg(long, value_name = "FILE")]
+    /// Write the baseline to this file (UTF-8) instead of stdout. A file is replaced whole or
+    /// not at all (a symlink's target is replaced, the link stays); a device such as
+    /// /dev/stdout is written to in place.
+    #[arg(long, value_name = "FILE", value_parser = parse_out)]
     pub out: Option<PathBuf>,
 }
 
@@ -258,9 +262,9 @@ pub struct AuditArgs {
 
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
-    /// The tenant: its id or a domain like contoso.onmicrosoft.com. Needed to sign in as an
-    /// application; a person may leave it out.
-    #[arg(long, env = "COMMERCE_POLICY_TENANT_ID")]
+    /// The tenant: its id (a GUID), a domain like contoso.onmicrosoft.com, or organizations.
+    /// Needed to sign in as an application; a person may leave it out.
+    #[arg(long, env = "COMMERCE_POLICY_TENANT_ID", value_parser = commerce_signin::parse_tenant_id)]
     pub tenant_id: Option<String>,
     /// The application (client) id. Device code defaults to MSCommerce's public client; with
     /// --managed-identity it picks a user-assigned identity.
@@ -272,7 +276,7 @@ pub struct ConnectArgs {
     #[arg(long, visible_alias = "cloud", env = "COMMERCE_POLICY_ENVIRONMENT", default_value = "worldwide")]
     pub environment: Cloud,
     /// The sign-in host to use instead of the cloud's (a proxy, or a test provider).
-    #[arg(long, env = "COMMERCE_POLICY_AUTHORITY", value_name = "URL")]
+    #[arg(long, env = "COMMERCE_POLICY_AUTHORITY", value_name = "URL", value_parser = parse_authority)]
     pub authority: Option<String>,
     /// The resource to ask tokens for (MSCommerce's -Resource; a `/.default` scope works too).
     #[arg(long, default_value = commerce_signin::LICENSING_RESOURCE)]
@@ -364,6 +368,21 @@ pub enum ServeAuth {
     None,
     /// Bearer JWTs, checked against an issuer's signing keys.
     Jwt,
+}
+
+/// A sign-in host: an http(s) URL with no user name, query or fragment. One that holds a
+/// user name or password is refused by `connect` instead, whose message leaves them out
+/// (clap's would quote the value).
+fn parse_authority(s: &str) -> Result<String, String> {
+    if s.contains('@') {
+        return Ok(s.trim().to_string());
+    }
+    commerce_signin::parse_authority(s).map(|url| url.as_str().trim_end_matches('/').to_string())
+}
+
+/// An `--out` path: not blank (what can be written there is checked before anything is sent).
+fn parse_out(s: &str) -> Result<PathBuf, String> {
+    if s.trim().is_empty() { Err("the path is empty: name a file".into()) } else { Ok(PathBuf::from(s)) }
 }
 
 fn parse_share(s: &str) -> Result<f64, String> {

@@ -1,6 +1,10 @@
 //! Rendering records for people (a table), scripts (JSON) and spreadsheets (CSV). Records
 //! are serialized once to JSON objects; the table and CSV are made from those, so all three
 //! formats carry the same properties with MSCommerce's names.
+//!
+//! Text a service supplies is not trusted: a table shows control characters escaped (an
+//! ANSI escape in a product name must not clear the screen), CSV neutralises cells a
+//! spreadsheet would run as formulas (OWASP's CSV-injection advice), JSON stays exact.
 
 use std::io::Write;
 
@@ -40,25 +44,30 @@ impl Printer {
     fn rows(&self, values: &[Value]) -> Result<(), CliError> {
         match self.format {
             Format::Csv => self.write(&csv_text(values)?),
-            _ => self.write(&format!("Endpoint: {}\n\n{}", self.endpoint, table_text(values))),
+            _ => self.write(&format!("Endpoint: {}\n\n{}", for_terminal(&self.endpoint), table_text(values))),
         }
     }
 
     /// Writes text as it is: JUnit reports, baseline files, summaries.
+    ///
+    /// A reader that closed the pipe (`| head`) ends the command quietly with exit 141, the
+    /// code a Unix tool killed by SIGPIPE leaves, so `set -o pipefail` sees that not all was
+    /// read; any other write error (a full disk) is exit 1 with the reason. Never 0.
     pub fn write(&self, text: &str) -> Result<(), CliError> {
         let mut out = std::io::stdout().lock();
         let written = out
             .write_all(text.as_bytes())
             .and_then(|()| if text.ends_with('\n') { Ok(()) } else { out.write_all(b"\n") });
         match written.and_then(|()| out.flush()) {
-            // A closed pipe (`| head`) is the reader's choice, not a failure.
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                Err(CliError::Other(format!("could not write the output: {e}")))
-            }
-            _ => Ok(()),
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(CLOSED_PIPE),
+            Err(e) => Err(CliError::Other(format!("could not write the output: {e}"))),
         }
     }
 }
+
+/// The exit code when stdout was closed before everything was written: 128 + SIGPIPE.
+pub const CLOSED_PIPE: i32 = 141;
 
 fn junit_only() -> CliError {
     CliError::Usage("--output junit is for plan and apply: use table, json or csv here".into())
@@ -84,6 +93,7 @@ fn filled_columns(values: &[Value]) -> Vec<String> {
     columns
 }
 
+/// A cell as the record has it (JSON's text, exactly).
 fn cell(value: &Value, column: &str) -> String {
     match value.get(column) {
         None | Some(Value::Null) => String::new(),
@@ -98,7 +108,8 @@ pub fn table_text(values: &[Value]) -> String {
     if columns.is_empty() {
         return "(none)\n".to_string();
     }
-    let rows: Vec<Vec<String>> = values.iter().map(|v| columns.iter().map(|c| cell(v, c)).collect()).collect();
+    let rows: Vec<Vec<String>> =
+        values.iter().map(|v| columns.iter().map(|c| for_terminal(&cell(v, c))).collect()).collect();
     let widths: Vec<usize> = columns
         .iter()
         .enumerate()
@@ -125,10 +136,54 @@ fn csv_text(values: &[Value]) -> Result<String, CliError> {
         writer.write_record(&columns).map_err(fail)?;
     }
     for v in values {
-        writer.write_record(columns.iter().map(|c| cell(v, c))).map_err(fail)?;
+        writer.write_record(columns.iter().map(|c| for_spreadsheet(cell(v, c)))).map_err(fail)?;
     }
     let bytes = writer.into_inner().map_err(|e| CliError::Other(format!("could not render CSV: {e}")))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Text for a terminal: control characters (ESC, CR, BEL …) and the invisible marks that
+/// reorder text (bidi overrides) shown escaped, like `\u{1b}`, so they cannot act.
+pub fn for_terminal(text: &str) -> String {
+    let acts = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(acts) {
+        return text.to_string();
+    }
+    text.chars().map(|c| if acts(c) { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
+/// A CSV cell a spreadsheet will not run: one starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return gets a leading `'` (OWASP's advice), so it shows as the text it is.
+fn for_spreadsheet(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
+}
+
+/// `text` with the user name and password of every URL in it replaced by `***`
+/// (`http://user:pass@host` → `http://***@host`), so credentials given in `--endpoint`
+/// never reach a table header or an error line.
+pub fn without_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (before, after) = rest.split_at(at + 3);
+        out.push_str(before);
+        let end =
+            after.find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == ')').unwrap_or(after.len());
+        let authority = &after[..end];
+        match authority.rfind('@') {
+            Some(i) => {
+                out.push_str("***");
+                out.push_str(&authority[i..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -169,6 +224,32 @@ mod tests {
         ];
         assert_eq!(table_text(&values).lines().next(), Some("ProductId"));
         assert_eq!(csv_text(&values).unwrap().lines().next(), Some("ProductId,Error"));
+    }
+
+    #[test]
+    fn tables_escape_control_characters_and_csv_neutralises_formulas() {
+        let values = vec![json!({"ProductName": "\u{1b}[2J=HYPERLINK(\"x\")\r", "ProductId": "=1+1"})];
+        let table = table_text(&values);
+        assert!(!table.contains('\u{1b}') && !table.contains('\r'), "{table:?}");
+        assert!(table.contains("\\u{1b}[2J=HYPERLINK(\"x\")\\r"), "{table:?}");
+        let csv = csv_text(&values).unwrap();
+        assert!(csv.contains(",'=1+1"), "{csv:?}");
+        for risky in ["=a", "+a", "-a", "@a", "\ta", "\ra"] {
+            assert!(for_spreadsheet(risky.into()).starts_with('\''), "{risky:?}");
+        }
+        assert_eq!(for_spreadsheet("Power BI Pro".into()), "Power BI Pro");
+        assert_eq!(for_terminal("Visio \u{202e}2 nalP"), "Visio \\u{202e}2 nalP");
+    }
+
+    #[test]
+    fn credentials_in_urls_are_replaced() {
+        assert_eq!(without_credentials("http://user:pass@127.0.0.1:8080"), "http://***@127.0.0.1:8080");
+        assert_eq!(
+            without_credentials("GET to https://u%40x:p@h/v1.0 failed (for url (http://a:b@c/d))"),
+            "GET to https://***@h/v1.0 failed (for url (http://***@c/d))"
+        );
+        assert_eq!(without_credentials("local (/tmp/a@b/local.db)"), "local (/tmp/a@b/local.db)");
+        assert_eq!(without_credentials("http://127.0.0.1:1/x@y"), "http://127.0.0.1:1/x@y");
     }
 
     #[test]

@@ -148,6 +148,39 @@ impl ProductCheck {
     }
 }
 
+/// Refuses pins that name one product twice: a former id beside its current id, or two
+/// former ids of one product. Which value should win is not for the tool to guess. `pinned`
+/// maps each pinned id to the product the service answers for it; `text` is the file, so
+/// the message names the line of the later id.
+pub fn pinned_twice(pinned: &BTreeMap<ProductId, Option<TargetPolicy>>, text: &str) -> Result<(), String> {
+    let mut by_product: BTreeMap<&ProductId, Vec<&ProductId>> = BTreeMap::new();
+    for (id, found) in pinned {
+        if let Some(Target::Product(current)) = found.as_ref().map(|p| &p.target) {
+            by_product.entry(current).or_default().push(id);
+        }
+    }
+    let refusals: Vec<String> = by_product
+        .into_iter()
+        .filter(|(_, ids)| ids.len() > 1)
+        .map(|(current, ids)| {
+            let former: Vec<&str> = ids.iter().filter(|id| **id != current).map(|id| id.as_str()).collect();
+            let why = match former.as_slice() {
+                [one] => format!("{one} is the former id of {current}"),
+                many => format!("{} are former ids of {current}", many.join(" and ")),
+            };
+            let line = ids.iter().map(|id| locate_line(text, id.as_str())).max().flatten();
+            let at = line.map(|n| format!(" (line {n})")).unwrap_or_default();
+            format!("product {current} is pinned twice ({why}){at}")
+        })
+        .collect();
+    if refusals.is_empty() { Ok(()) } else { Err(refusals.join("; ")) }
+}
+
+/// The line of the first place `needle` appears quoted in `text`.
+fn locate_line(text: &str, needle: &str) -> Option<usize> {
+    locate(text, needle).trim_start_matches(" (line ").trim_end_matches(')').parse().ok()
+}
+
 /// Compares one policy's baseline with the values the service lists. `pinned` maps each
 /// pinned id (as written, maybe a former id) to the product the service answers for it, or
 /// `None` when the service does not know it. Returns a check per product the baseline
@@ -284,6 +317,23 @@ mod tests {
         assert_eq!(checks.len(), 1);
         assert_eq!(checks[0].product_id.as_str(), "CFQ7TTC0H9MP");
         assert_eq!(checks[0].after, PolicyValue::Disabled);
+    }
+
+    #[test]
+    fn a_product_pinned_under_its_former_and_current_id_is_refused_with_the_line() {
+        let text = "{\"policyId\":\"AllowSelfServicePurchase\",\"products\":{\n\"CFQ7TTC0H9MP\":\"Enabled\",\n\"CFQ7TTC0L3PB\":\"Disabled\"}}";
+        let pro = product("CFQ7TTC0H9MP", "Power BI Pro", PolicyValue::Enabled);
+        let mut pinned = BTreeMap::from([
+            ("CFQ7TTC0H9MP".parse().unwrap(), Some(pro.clone())),
+            ("CFQ7TTC0L3PB".parse().unwrap(), Some(pro.clone())),
+        ]);
+        assert_eq!(
+            pinned_twice(&pinned, text).unwrap_err(),
+            "product CFQ7TTC0H9MP is pinned twice (CFQ7TTC0L3PB is the former id of CFQ7TTC0H9MP) (line 3)"
+        );
+        pinned.remove(&"CFQ7TTC0H9MP".parse().unwrap());
+        pinned.insert("TEST00000001".parse().unwrap(), None);
+        assert_eq!(pinned_twice(&pinned, text), Ok(()), "one pin per product, unknown ids aside");
     }
 
     #[test]

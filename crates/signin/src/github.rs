@@ -23,11 +23,12 @@ pub(crate) async fn id_token(http: &reqwest::Client) -> Result<Secret, SignInErr
             "--federated-github: ACTIONS_ID_TOKEN_REQUEST_URL is not set: run in GitHub Actions with `permissions: id-token: write`".into(),
         ));
     };
-    let separator = if url.contains('?') { '&' } else { '?' };
-    let response =
-        http.get(format!("{url}{separator}audience={AUDIENCE}")).bearer_auth(bearer).send().await.map_err(|e| {
-            SignInError::Unreachable(format!("could not reach GitHub's token endpoint: {}", without_url(&e)))
-        })?;
+    let mut url = url::Url::parse(&url)
+        .map_err(|e| SignInError::Config(format!("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL: {e}")))?;
+    url.query_pairs_mut().append_pair("audience", AUDIENCE);
+    let response = http.get(url).bearer_auth(bearer).send().await.map_err(|e| {
+        SignInError::Unreachable(format!("could not reach GitHub's token endpoint: {}", without_url(&e)))
+    })?;
     if !response.status().is_success() {
         return Err(SignInError::NotSignedIn(format!(
             "GitHub refused an ID token: {}: does the job have `permissions: id-token: write`?",

@@ -13,14 +13,16 @@ mod managed_identity;
 mod oauth;
 mod profile;
 mod session;
+mod tenant;
 mod token;
 mod vault;
 
 pub use cloud::Cloud;
 pub use error::SignInError;
 pub use oauth::DeviceCodePrompt;
-pub use profile::{FederatedSource, Flow, Profile};
+pub use profile::{FederatedSource, Flow, Profile, Saved};
 pub use session::{Given, Session};
+pub use tenant::{WELL_KNOWN_TENANTS, parse_authority, parse_tenant_id};
 pub use token::{Secret, Token, TokenIdentity};
 pub use vault::Vault;
 

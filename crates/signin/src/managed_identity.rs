@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::oauth::without_url;
+use crate::tenant::url_with_segments;
 use crate::token::now;
 use crate::{Secret, SignInError, Token};
 
@@ -40,9 +41,10 @@ pub(crate) async fn token(resource: &str, client_id: Option<&str>) -> Result<Tok
         ),
         _ => {
             let base = std::env::var("COMMERCE_POLICY_IMDS_ENDPOINT").unwrap_or_else(|_| IMDS.into());
-            let url = format!("{}/metadata/identity/oauth2/token", base.trim_end_matches('/'));
+            let what = "COMMERCE_POLICY_IMDS_ENDPOINT";
+            let url = url_with_segments(what, &base, &["metadata", "identity", "oauth2", "token"])?;
             (
-                http.get(&url)
+                http.get(url)
                     .query(&[("api-version", "2018-02-01"), ("resource", resource)])
                     .header("Metadata", "true"),
                 base,

@@ -53,7 +53,7 @@ fn send(client: &reqwest::Client, request: HttpRequest) -> impl Future<Output = 
 }
 
 fn token_url(profile: &Profile) -> Result<TokenUrl, SignInError> {
-    TokenUrl::new(profile.token_url()).map_err(|e| SignInError::Config(format!("--authority: {e}")))
+    Ok(TokenUrl::from_url(profile.token_url()?))
 }
 
 /// Client credentials: with a secret, or with an assertion (a signed certificate assertion or
@@ -110,8 +110,7 @@ pub(crate) async fn device_code(
     profile: &Profile,
     show: &dyn Fn(&DeviceCodePrompt),
 ) -> Result<Token, SignInError> {
-    let device_url = DeviceAuthorizationUrl::new(profile.device_code_url())
-        .map_err(|e| SignInError::Config(format!("--authority: {e}")))?;
+    let device_url = DeviceAuthorizationUrl::from_url(profile.device_code_url()?);
     let client = BasicClient::new(ClientId::new(profile.client_id.clone()))
         .set_token_uri(token_url(profile)?)
         .set_device_authorization_url(device_url)

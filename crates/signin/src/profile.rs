@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use url::Url;
+
+use crate::tenant::{parse_tenant_id, url_with_segments};
 use crate::{Cloud, SignInError};
 
 /// How tokens are obtained.
@@ -75,6 +78,18 @@ pub struct Profile {
 
 const FILE_NAME: &str = "connection.json";
 
+/// What a data folder holds.
+#[derive(Debug)]
+pub enum Saved {
+    Missing,
+    Connection(Profile),
+    /// A file that is not a saved connection, and why.
+    Damaged {
+        path: PathBuf,
+        why: String,
+    },
+}
+
 impl Profile {
     /// The name of this connection in the credential store.
     pub fn account(&self) -> String {
@@ -86,20 +101,39 @@ impl Profile {
         format!("tenant {} ({}) {}", self.tenant_id, self.cloud, self.endpoint)
     }
 
-    /// The saved connection in `dir`, if there is one.
+    /// The saved connection in `dir`, if there is one; a damaged file is an error that says
+    /// to connect again.
     pub fn load(dir: &Path) -> Result<Option<Self>, SignInError> {
+        match Self::read(dir)? {
+            Saved::Missing => Ok(None),
+            Saved::Connection(profile) => Ok(Some(profile)),
+            Saved::Damaged { path, why } => Err(SignInError::Config(format!(
+                "{} is not a saved connection ({why}): run `commerce-policy connect` again",
+                path.display()
+            ))),
+        }
+    }
+
+    /// What is saved in `dir`: nothing, a connection, or a file that is not one (which
+    /// `disconnect` removes rather than refuses).
+    pub fn read(dir: &Path) -> Result<Saved, SignInError> {
         let path = dir.join(FILE_NAME);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Saved::Missing),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Ok(Saved::Damaged { path, why: "not UTF-8 text".into() });
+            }
             Err(e) => return Err(SignInError::Config(format!("could not read {}: {e}", path.display()))),
         };
-        serde_json::from_str(&text).map(Some).map_err(|e| {
-            SignInError::Config(format!(
-                "{} is not a saved connection ({e}): run `commerce-policy connect` again",
-                path.display()
-            ))
-        })
+        let profile: Self = match serde_json::from_str(&text) {
+            Ok(profile) => profile,
+            Err(e) => return Ok(Saved::Damaged { path, why: e.to_string() }),
+        };
+        match parse_tenant_id(&profile.tenant_id) {
+            Ok(_) => Ok(Saved::Connection(profile)),
+            Err(why) => Ok(Saved::Damaged { path, why }),
+        }
     }
 
     /// Saves the connection in `dir`, replacing the file atomically.
@@ -122,14 +156,21 @@ impl Profile {
         }
     }
 
-    /// The token endpoint of this tenant.
-    pub fn token_url(&self) -> String {
-        format!("{}/{}/oauth2/v2.0/token", self.authority.trim_end_matches('/'), self.tenant_id)
+    /// The token endpoint of this tenant: `<authority>/<tenant>/oauth2/v2.0/token`.
+    pub fn token_url(&self) -> Result<Url, SignInError> {
+        self.tenant_url("token")
     }
 
     /// The device authorization endpoint of this tenant.
-    pub fn device_code_url(&self) -> String {
-        format!("{}/{}/oauth2/v2.0/devicecode", self.authority.trim_end_matches('/'), self.tenant_id)
+    pub fn device_code_url(&self) -> Result<Url, SignInError> {
+        self.tenant_url("devicecode")
+    }
+
+    /// An endpoint of this tenant's OAuth 2.0 v2.0 API, built from path segments: the
+    /// tenant id is checked, and could not leave its segment even if it were not.
+    fn tenant_url(&self, endpoint: &str) -> Result<Url, SignInError> {
+        parse_tenant_id(&self.tenant_id).map_err(SignInError::Config)?;
+        url_with_segments("--authority", &self.authority, &[&self.tenant_id, "oauth2", "v2.0", endpoint])
     }
 
     /// The scope that asks for the resource with the permissions granted to the client.
@@ -168,7 +209,12 @@ mod tests {
     #[test]
     fn urls_are_entra_shaped() {
         let p = profile(Flow::DeviceCode);
-        assert_eq!(p.token_url(), "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token");
+        let token = p.token_url().unwrap();
+        assert_eq!(token.as_str(), "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token");
+        let device = p.device_code_url().unwrap();
+        assert_eq!(device.as_str(), "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/devicecode");
+        let hostile = Profile { tenant_id: "../../x?y=1".into(), ..p.clone() };
+        assert!(hostile.token_url().unwrap_err().to_string().contains("is not a tenant id"));
         assert_eq!(p.scope(), "aeb86249-8ea3-49e2-900b-54cc8e308f85/.default");
     }
 
@@ -178,5 +224,8 @@ mod tests {
         std::fs::write(dir.path().join(FILE_NAME), "{").unwrap();
         let e = Profile::load(dir.path()).unwrap_err().to_string();
         assert!(e.contains("connect") && !e.contains('\n'), "{e}");
+        assert!(matches!(Profile::read(dir.path()).unwrap(), Saved::Damaged { .. }));
+        std::fs::write(dir.path().join(FILE_NAME), [0xff, 0xfe, 0]).unwrap();
+        assert!(matches!(Profile::read(dir.path()).unwrap(), Saved::Damaged { .. }), "not text");
     }
 }

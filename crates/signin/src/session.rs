@@ -128,7 +128,7 @@ impl Session {
             }
             Flow::Certificate { path } => {
                 let assertion = Certificate::load(path, given.certificate_password.as_ref())?
-                    .assertion(&p.client_id, &p.token_url())?;
+                    .assertion(&p.client_id, p.token_url()?.as_str())?;
                 oauth::client_credentials(self.http()?, p, None, Some(&assertion)).await
             }
             Flow::FederatedToken { source } => {

@@ -3,7 +3,8 @@
 //! overwritten) and `export`
 //! (the service's state as a baseline).
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use commerce_changes::{Change, ChangeResult, Mode, PlanError, Planned, carry_out_all, plan_baseline};
 use commerce_client::Client;
@@ -29,8 +30,8 @@ struct SavedPlan {
 
 const PLAN_VERSION: u32 = 1;
 
-pub async fn plan(client: &Client, printer: &Printer, args: PlanArgs) -> Result<(), CliError> {
-    let checks = checks_for(client, &args.file, args.allow_unknown_products).await?;
+pub async fn plan(client: &Client, printer: &Printer, args: PlanArgs, input: Input) -> Result<(), CliError> {
+    let checks = checks_of(client, &input, args.allow_unknown_products).await?;
     if let Some(out) = &args.out {
         let changes = checks.iter().filter(|c| c.drifted()).cloned().collect();
         save_plan(out, &SavedPlan { version: PLAN_VERSION, endpoint: printer.endpoint.clone(), changes })?;
@@ -90,16 +91,34 @@ pub async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
     }
 }
 
+/// A baseline file, read and parsed: what `plan` checks before it sends anything.
+pub struct Input {
+    path: PathBuf,
+    text: String,
+    baseline: Baseline,
+}
+
+impl Input {
+    /// Reads and parses the baseline at `path` (`-` for stdin); a mistake is a usage error
+    /// naming the place.
+    pub fn read(path: &Path) -> Result<Self, CliError> {
+        let text = read_text(path)?;
+        let baseline = Baseline::parse(&text).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+        Ok(Self { path: path.to_path_buf(), text, baseline })
+    }
+}
+
 /// Reads the baseline and the service, and checks every product the baseline covers.
 async fn checks_for(client: &Client, path: &Path, allow_unknown: bool) -> Result<Vec<ProductCheck>, CliError> {
-    let text = read_text(path)?;
-    let at = |e: String| CliError::Usage(format!("{}: {e}", path.display()));
-    let baseline = Baseline::parse(&text).map_err(|e| at(e.to_string()))?;
-    plan_baseline(client, &baseline, &text, allow_unknown).await.map_err(|e| match e {
-        PlanError::Request { doing, source } => {
-            CliError::Request { doing: format!("{}: {doing}", path.display()), source }
-        }
-        PlanError::Invalid(message) => at(message),
+    checks_of(client, &Input::read(path)?, allow_unknown).await
+}
+
+/// Checks every product a read baseline covers against the service.
+async fn checks_of(client: &Client, input: &Input, allow_unknown: bool) -> Result<Vec<ProductCheck>, CliError> {
+    let path = input.path.display();
+    plan_baseline(client, &input.baseline, &input.text, allow_unknown).await.map_err(|e| match e {
+        PlanError::Request { doing, source } => CliError::Request { doing: format!("{path}: {doing}"), source },
+        PlanError::Invalid(message) => CliError::Usage(format!("{path}: {message}")),
     })
 }
 
@@ -194,16 +213,100 @@ fn decode_text(bytes: &[u8]) -> Option<String> {
     }
 }
 
-/// Writes a file whole or not at all: a failed write leaves what was there before.
+/// Where `--out` writes.
+enum OutFile {
+    /// A regular file (a symlink's target) or a new path: written beside it, then renamed
+    /// over it, so a failed write leaves what was there and a symlink stays a symlink.
+    Replace(PathBuf),
+    /// This process's own stdout (`/dev/stdout`, or the file stdout is redirected to).
+    Stdout,
+    /// A device or a FIFO (`/dev/null`, `/dev/full`): written to in place, never replaced.
+    Through(PathBuf),
+}
+
+impl OutFile {
+    /// What `path` is, or why nothing can be written there.
+    fn at(path: &Path) -> Result<Self, CliError> {
+        let refuse = |why: String| CliError::Usage(format!("--out {}: {why}", path.display()));
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => Err(refuse("is a folder: name a file in it".into())),
+            Ok(meta) if is_stdout(&meta) => Ok(Self::Stdout),
+            Ok(meta) if meta.is_file() => {
+                // Replacing by rename would get past a file's own protection (read-only, a
+                // read-only mount): it must be one this user could write.
+                std::fs::OpenOptions::new().write(true).open(path).map_err(|e| refuse(e.to_string()))?;
+                std::fs::canonicalize(path).map(Self::Replace).map_err(|e| refuse(e.to_string()))
+            }
+            Ok(_) => Ok(Self::Through(path.to_path_buf())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // A dangling symlink: the file it names is created.
+                let new = match std::fs::read_link(path) {
+                    Ok(target) => path.parent().unwrap_or(Path::new("")).join(target),
+                    Err(_) => path.to_path_buf(),
+                };
+                let folder = new.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                match std::fs::metadata(folder) {
+                    Ok(meta) if meta.is_dir() => Ok(Self::Replace(new)),
+                    Ok(_) => Err(refuse(format!("{} is not a folder", folder.display()))),
+                    Err(e) => Err(refuse(format!("its folder {}: {e}", folder.display()))),
+                }
+            }
+            Err(e) => Err(refuse(e.to_string())),
+        }
+    }
+}
+
+/// Whether `meta` is what this process's stdout is connected to.
+#[cfg(unix)]
+fn is_stdout(meta: &std::fs::Metadata) -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let stdout = std::io::stdout().as_fd().try_clone_to_owned().and_then(|fd| std::fs::File::from(fd).metadata());
+    stdout.is_ok_and(|out| (out.dev(), out.ino()) == (meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn is_stdout(_meta: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Refuses, before anything is sent, an `--out` that names nothing writable.
+pub fn check_out(path: Option<&Path>) -> Result<(), CliError> {
+    path.map_or(Ok(()), |p| OutFile::at(p).map(drop))
+}
+
+/// Writes `--out`: whole or not at all for a file, in place for a device; a failed write is
+/// an error with the reason, never a success.
 fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
     let fail = |e: std::io::Error| CliError::Other(format!("could not write {}: {e}", path.display()));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let staging = path.with_file_name(format!(".{name}.partial"));
-    std::fs::write(&staging, text).map_err(fail)?;
-    std::fs::rename(&staging, path).map_err(|e| {
+    match OutFile::at(path)? {
+        OutFile::Stdout => Printer { format: Format::Json, endpoint: String::new() }.write(text),
+        OutFile::Through(device) => {
+            let mut file = std::fs::OpenOptions::new().write(true).open(&device).map_err(fail)?;
+            file.write_all(text.as_bytes()).and_then(|()| file.flush()).map_err(fail)
+        }
+        OutFile::Replace(real) => replace(&real, text).map_err(fail),
+    }
+}
+
+/// Writes `text` to a new file beside `real` and renames it over `real`, keeping the old
+/// file's permissions.
+fn replace(real: &Path, text: &str) -> std::io::Result<()> {
+    let name = real.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let staging = real.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&staging)?;
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| match std::fs::metadata(real) {
+            Ok(old) => std::fs::set_permissions(&staging, old.permissions()),
+            Err(_) => Ok(()),
+        })
+        .and_then(|()| std::fs::rename(&staging, real));
+    if written.is_err() {
         let _ = std::fs::remove_file(&staging);
-        fail(e)
-    })
+    }
+    written
 }
 
 fn save_plan(path: &Path, plan: &SavedPlan) -> Result<(), CliError> {

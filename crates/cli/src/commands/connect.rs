@@ -5,14 +5,15 @@ use std::io::{IsTerminal, Read};
 use std::time::{Duration, UNIX_EPOCH};
 
 use commerce_signin::{
-    DeviceCodePrompt, FederatedSource, Flow, Given, MSCOMMERCE_CLIENT_ID, Profile, Secret, Session, Token, Vault,
+    DeviceCodePrompt, FederatedSource, Flow, Given, MSCOMMERCE_CLIENT_ID, Profile, Saved, Secret, Session, Token,
+    Vault, parse_tenant_id,
 };
 use serde::Serialize;
 
 use crate::cli::{ConnectArgs, Format, GlobalArgs};
 use crate::endpoint::{data_dir, given_by_environment};
 use crate::error::CliError;
-use crate::output::Printer;
+use crate::output::{Printer, for_terminal, without_credentials};
 
 /// What `connect` did, with the names the module's Connect-MSCommerce returns.
 #[derive(Serialize)]
@@ -43,7 +44,8 @@ pub async fn connect(global: &GlobalArgs, args: ConnectArgs) -> Result<(), CliEr
     let token = session.sign_in(&given, &show_device_code).await?;
     // Without --tenant-id, the token names the tenant signed in to.
     let mut profile = session.profile.clone();
-    if let Some(tenant) = token.identity().tenant_id.filter(|_| profile.tenant_id == "organizations") {
+    let named = token.identity().tenant_id.filter(|t| !t.is_empty() && parse_tenant_id(t).is_ok());
+    if let Some(tenant) = named.filter(|_| profile.tenant_id == "organizations") {
         profile.tenant_id = tenant;
     }
     let session = session.rename(profile)?;
@@ -55,14 +57,27 @@ pub async fn connect(global: &GlobalArgs, args: ConnectArgs) -> Result<(), CliEr
 
 pub fn disconnect(global: &GlobalArgs) -> Result<(), CliError> {
     let dir = data_dir()?;
-    let Some(profile) = Profile::load(&dir)? else {
-        return Printer { format: global.output, endpoint: String::new() }.write(&message(global, "Not connected."));
+    let printer = Printer { format: global.output, endpoint: String::new() };
+    let profile = match Profile::read(&dir)? {
+        Saved::Missing => return printer.write(&message(global, "Not connected.")),
+        Saved::Connection(profile) => profile,
+        // Nothing in it can be trusted to name a sign-in, and keeping it would leave every
+        // command refusing: it goes.
+        Saved::Damaged { path, why } => {
+            Profile::remove(&dir)?;
+            let text =
+                format!("Removed {}: it was not a saved connection ({why}); commands go to local.", path.display());
+            return printer.write(&message(global, &for_terminal(&text)));
+        }
     };
     let session = Session::open(profile.clone());
     session.sign_out()?;
     Profile::remove(&dir)?;
-    let text = format!("Disconnected from {}: its sign-in was removed; commands go to local.", profile.describe());
-    Printer { format: global.output, endpoint: String::new() }.write(&message(global, &text))
+    let text = format!(
+        "Disconnected from {}: its sign-in was removed; commands go to local.",
+        without_credentials(&profile.describe())
+    );
+    printer.write(&message(global, &text))
 }
 
 /// A plain message, or `{"Message": …}` for scripts.
@@ -129,21 +144,30 @@ fn profile(args: &ConnectArgs, global: &GlobalArgs, flow: Flow, given: &Given) -
         }
         Some(url) => url.trim_end_matches('/').to_string(),
     };
+    let authority = match &args.authority {
+        Some(url) => commerce_signin::parse_authority(url)
+            .map(|url| url.as_str().trim_end_matches('/').to_string())
+            .map_err(|why| CliError::Usage(format!("--authority {why}")))?,
+        None => args.environment.authority().to_string(),
+    };
     Ok(Profile {
         cloud: args.environment,
         tenant_id,
         client_id,
         flow,
-        authority: args.authority.clone().unwrap_or_else(|| args.environment.authority().to_string()),
+        authority,
         // MSCommerce's -Resource is the scope (`…/.default`); the resource is what precedes it.
         resource: args.resource.trim().trim_end_matches("/.default").trim_end_matches('/').to_string(),
         endpoint,
     })
 }
 
-/// A new connection replaces the old one: its kept sign-in goes too.
+/// A new connection replaces the old one: its kept sign-in goes too. A damaged file names
+/// no sign-in; saving the new connection replaces it.
 fn forget_other_connection(dir: &std::path::Path, new: &Profile) -> Result<(), CliError> {
-    if let Some(old) = Profile::load(dir)?.filter(|old| old.account() != new.account()) {
+    if let Saved::Connection(old) = Profile::read(dir)?
+        && old.account() != new.account()
+    {
         Session::open(old).sign_out()?;
     }
     Ok(())
@@ -186,14 +210,14 @@ fn report(global: &GlobalArgs, profile: &Profile, token: &Token, vault: &Vault) 
     let connection = Connection {
         tenant_id: profile.tenant_id.clone(),
         environment: profile.cloud.to_string(),
-        endpoint: profile.endpoint.clone(),
+        endpoint: without_credentials(&profile.endpoint),
         account: token.identity().account,
         sign_in: profile.flow.name(),
         expires_on: expires,
         credential_store: vault.unavailable().is_none().then(Vault::store_name),
         renewable: token.refresh_token.is_some(),
     };
-    let printer = Printer { format: global.output, endpoint: profile.describe() };
+    let printer = Printer { format: global.output, endpoint: without_credentials(&profile.describe()) };
     match global.output {
         Format::Table => printer.write(&summary(profile, &connection, vault)),
         _ => printer.one(&connection),
@@ -201,7 +225,7 @@ fn report(global: &GlobalArgs, profile: &Profile, token: &Token, vault: &Vault) 
 }
 
 fn summary(profile: &Profile, c: &Connection, vault: &Vault) -> String {
-    let who = c.account.as_deref().map(|a| format!(" as {a}")).unwrap_or_default();
+    let who = c.account.as_deref().map(|a| format!(" as {}", for_terminal(a))).unwrap_or_default();
     let renewable = profile.flow.is_unattended() || c.renewable;
     let kept = match (vault.unavailable().as_deref(), profile.flow.is_unattended()) {
         (None, _) if renewable => {
@@ -219,7 +243,7 @@ fn summary(profile: &Profile, c: &Connection, vault: &Vault) -> String {
     };
     format!(
         "Connected to {}{who} with {}; the token is valid until {}.\n{kept}\nCommands now go to this tenant; --endpoint local reaches the embedded default.",
-        profile.describe(),
+        for_terminal(&without_credentials(&profile.describe())),
         c.sign_in,
         c.expires_on
     )
