@@ -133,7 +133,9 @@ async fn last_written_by(client: &Client, change: &Change, correlation_id: &str)
     entries
         .iter()
         .find(|e| {
-            e.policy_id == change.policy_id && e.scope == target.scope() && e.target_id.eq_ignore_ascii_case(target.id())
+            e.policy_id == change.policy_id
+                && e.scope == target.scope()
+                && e.target_id.eq_ignore_ascii_case(target.id())
         })
         .is_some_and(|e| e.correlation_id == correlation_id)
 }

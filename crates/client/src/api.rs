@@ -232,11 +232,15 @@ fn decode<T: DeserializeOwned>(
     let response = outcome.map_err(|e| {
         let correlation_id = correlation_id.to_string();
         match e {
-            TransportError::TooLarge => {
-                ClientError::Unusable { message: format!("the answer of {method} {url} {}", too_large(&e)), correlation_id }
-            }
+            TransportError::TooLarge => ClientError::Unusable {
+                message: format!("the answer of {method} {url} {}", too_large(&e)),
+                correlation_id,
+            },
             TransportError::Fault(message) => ClientError::Unusable { message, correlation_id },
-            e => ClientError::Unreachable { message: format!("{method} {url} got no answer{tries}: {e}"), correlation_id },
+            e => ClientError::Unreachable {
+                message: format!("{method} {url} got no answer{tries}: {e}"),
+                correlation_id,
+            },
         }
     })?;
     // The service's echo wins: that is the id its logs carry.

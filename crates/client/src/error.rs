@@ -150,8 +150,13 @@ mod tests {
 
     #[test]
     fn statuses_map_to_kinds() {
-        let e =
-            |status| ClientError::Status { status, code: None, message: String::new(), correlation_id: String::new(), attempts: 1 };
+        let e = |status| ClientError::Status {
+            status,
+            code: None,
+            message: String::new(),
+            correlation_id: String::new(),
+            attempts: 1,
+        };
         assert_eq!(e(401).kind(), ErrorKind::Unauthorized);
         assert_eq!(e(412).kind(), ErrorKind::Conflict);
         assert_eq!(e(503).kind(), ErrorKind::Unavailable);

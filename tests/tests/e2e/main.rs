@@ -4,6 +4,7 @@
 
 mod baseline;
 mod cli;
+mod client_faults;
 mod module_manifest;
 mod module_output;
 mod module_parameter_sets;
