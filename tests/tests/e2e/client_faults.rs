@@ -50,9 +50,19 @@ fn run_within(sb: &Sandbox, args: &[&str], limit: Duration) -> Run {
     finish_within(start(sb, args), limit)
 }
 
+/// A process killed (SIGKILL) and waited for when dropped, so none outlives its test.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `serve` on an explicit address, so a test can start it again on the same port; returns
 /// once it listens.
-fn serve_on(sb: &Sandbox, port: u16, extra: &[&str]) -> Child {
+fn serve_on(sb: &Sandbox, port: u16, extra: &[&str]) -> Killed {
     let store = sb.path("store.db");
     let listen = format!("127.0.0.1:{port}");
     let mut child = sb
@@ -66,7 +76,7 @@ fn serve_on(sb: &Sandbox, port: u16, extra: &[&str]) -> Child {
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     assert!(line.contains("listening"), "serve did not start: {line:?}");
-    child
+    Killed(child)
 }
 
 fn free_port() -> u16 {
@@ -213,7 +223,7 @@ fn a_service_restarted_during_a_bulk_update_loses_no_change() {
     let catalog = sb.path("catalog.json");
     let serve_args = ["--catalog", catalog.to_str().unwrap(), "--simulate-latency", "1s"];
     let port = free_port();
-    let mut first = serve_on(&sb, port, &serve_args);
+    let first = serve_on(&sb, port, &serve_args);
     let url = format!("http://127.0.0.1:{port}");
     let update = start(
         &sb,
@@ -221,8 +231,7 @@ fn a_service_restarted_during_a_bulk_update_loses_no_change() {
     );
     // The list takes a second; then every PUT waits a second in the service: kill it then.
     thread::sleep(Duration::from_millis(1500));
-    first.kill().unwrap();
-    first.wait().unwrap();
+    drop(first);
     let _second = serve_on(&sb, port, &serve_args);
     let run = finish_within(update, Duration::from_secs(60));
     run.assert_ok();
