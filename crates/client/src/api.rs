@@ -137,7 +137,7 @@ impl Client {
         // One id for all tries of a request, so the service's log ties them together.
         let correlation_id = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
-        let mut attempt = 1;
+        let (mut attempt, mut blind) = (1, 0);
         loop {
             let outcome = self.transport.send(self.http_request(&request, &correlation_id)?).await;
             let retry_after = match &outcome {
@@ -147,8 +147,11 @@ impl Client {
                 Err(e) if e.is_transient() => Some(None),
                 _ => None,
             };
+            if let Some(retry_after) = retry_after {
+                blind += u32::from(retry_after.is_none());
+            }
             if let Some(retry_after) = retry_after
-                && let Some(wait) = self.retry.delay(attempt, started.elapsed(), retry_after)
+                && let Some(wait) = self.retry.delay(attempt, blind, started.elapsed(), retry_after)
             {
                 let why = match &outcome {
                     Ok(r) => r.status().as_u16().to_string(),
