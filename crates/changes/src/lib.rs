@@ -2,7 +2,8 @@
 //! ([`plan_update`]) or a baseline ([`plan_baseline`]), then [`carry_out`] each change —
 //! always with `If-Match` on the version it read, so a change someone else made in between
 //! is reported, never overwritten. Results carry an error kind; exit codes belong to the
-//! binary, and so does the progress bar (told through a callback).
+//! binary, and so does the progress bar (told through a callback). A batch can be
+//! [`Interrupt`]ed: it starts no new change, and says which ones it never attempted.
 
 mod baseline;
 mod batch;
@@ -13,7 +14,7 @@ use commerce_client::ErrorKind;
 use commerce_model::{PolicyId, PolicyValue, Target};
 
 pub use baseline::{PlanError, plan_baseline};
-pub use batch::in_order;
+pub use batch::{Interrupt, in_order};
 pub use carry::{Mode, carry_out, carry_out_all};
 pub use update::{Selection, plan_update};
 
@@ -56,6 +57,8 @@ pub enum Status {
     /// Changed by someone else since it was read; left as they set it.
     Conflict,
     Failed,
+    /// The batch was interrupted before this change was sent: it has the value read.
+    NotAttempted,
 }
 
 /// Why a change did not happen.

@@ -41,9 +41,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_parser = humantime::parse_duration, default_value = "30s")]
     pub timeout: Duration,
 
-    /// How many times to retry a throttled or failed request.
-    #[arg(long, global = true, default_value_t = 7)]
-    pub max_retries: u32,
+    /// How long to keep retrying a throttled or failed request, from its first try.
+    #[arg(long, global = true, value_parser = humantime::parse_duration, default_value = "2m")]
+    pub retry_timeout: Duration,
+
+    /// At most this many retries of one request (default: as many as --retry-timeout allows).
+    #[arg(long, global = true)]
+    pub max_retries: Option<u32>,
 
     /// Log each request and retry with its correlation id on stderr.
     #[arg(long, short = 'v', global = true)]

@@ -4,10 +4,13 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use commerce_client::{Client, MICROSOFT_ENDPOINT, RetryPolicy, Transport, TransportFuture};
+use commerce_client::{Client, MICROSOFT_ENDPOINT, RetryPolicy, Transport, TransportError, TransportFuture};
 use commerce_model::Catalog;
+use commerce_model::wire::ErrorBody;
 use commerce_service::{ServiceConfig, SqliteStore};
 use commerce_signin::{Given, Profile, Secret, Session};
+use tracing::instrument::WithSubscriber;
+use tracing::subscriber::NoSubscriber;
 
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
@@ -22,14 +25,18 @@ impl Endpoint {
     /// `--endpoint` if given, else the connected tenant, else the embedded default. The
     /// tenant's token goes only to the tenant's own endpoint.
     pub async fn open(global: &GlobalArgs) -> Result<Self, CliError> {
-        let retry = RetryPolicy { max_attempts: global.max_retries.saturating_add(1), ..RetryPolicy::default() };
+        let retry = RetryPolicy {
+            max_attempts: global.max_retries.map_or(u32::MAX, |n| n.saturating_add(1)),
+            max_elapsed: global.retry_timeout,
+            ..RetryPolicy::default()
+        };
         let explicit = global.endpoint.as_deref().map(str::trim).filter(|e| !e.is_empty());
         // `local` needs no connection, so a damaged connection file cannot stand in its way.
         let connected = if explicit == Some("local") { None } else { Profile::load(&data_dir()?)? };
         let (client, description, profile) = match (explicit, connected) {
             (Some("local"), _) | (None, None) => {
                 let path = local_store_path()?;
-                let client = Client::with_transport("http://local", Arc::new(InProcess::open(&path)?));
+                let client = Client::with_transport("http://local", Arc::new(InProcess::open(&path, global.verbose)?));
                 (client, format!("local ({})", path.display()), None)
             }
             (None, Some(profile)) => (http_client(&profile.endpoint, global)?, profile.describe(), Some(profile)),
@@ -97,20 +104,43 @@ pub fn local_store_path() -> Result<PathBuf, CliError> {
 }
 
 /// Our service, answering in this process: every command works with no tenant and no port.
+/// No network lies between, so an error answer of the service is its store failing, never
+/// something a retry can mend: it becomes one non-retried error naming the store.
 struct InProcess {
     app: commerce_service::Router,
+    path: PathBuf,
+    /// Whether the service's own request log goes to stderr (`--verbose`); otherwise the
+    /// command's one error line says it all.
+    verbose: bool,
 }
 
 impl InProcess {
-    fn open(path: &std::path::Path) -> Result<Self, CliError> {
+    fn open(path: &std::path::Path, verbose: bool) -> Result<Self, CliError> {
         let store = SqliteStore::open(path, Catalog::builtin())
             .map_err(|e| CliError::Other(format!("could not open the local store {}: {e}", path.display())))?;
-        Ok(Self { app: commerce_service::app(Arc::new(store), &ServiceConfig::default()) })
+        let app = commerce_service::app(Arc::new(store), &ServiceConfig::default());
+        Ok(Self { app, path: path.to_path_buf(), verbose })
+    }
+
+    /// The store's failure, named, from a 5xx answer's body.
+    fn fault(&self, answer: &http::Response<bytes::Bytes>) -> TransportError {
+        let message = serde_json::from_slice::<ErrorBody>(answer.body())
+            .map(|b| b.error.message)
+            .unwrap_or_else(|_| String::from_utf8_lossy(answer.body()).into_owned());
+        let message: String = message.split_whitespace().collect::<Vec<_>>().join(" ");
+        TransportError::Fault(format!("the local store {} failed: {message}", self.path.display()))
     }
 }
 
 impl Transport for InProcess {
     fn send(&self, request: http::Request<bytes::Bytes>) -> TransportFuture<'_> {
-        Box::pin(async move { Ok(commerce_service::call_in_process(&self.app, request).await) })
+        Box::pin(async move {
+            let call = commerce_service::call_in_process(&self.app, request);
+            let answer = if self.verbose { call.await } else { call.with_subscriber(NoSubscriber::default()).await };
+            if answer.status().is_server_error() {
+                return Err(self.fault(&answer));
+            }
+            Ok(answer)
+        })
     }
 }

@@ -1,7 +1,7 @@
 //! How a failure leaves the binary: one line on stderr (what failed, why, what to do, the
 //! correlation id) and the exit code DESIGN.md gives it, shared with the PowerShell module.
 
-use commerce_changes::{ChangeResult, Failure};
+use commerce_changes::{ChangeResult, Failure, Status};
 use commerce_client::{ClientError, ErrorKind};
 use commerce_signin::SignInError;
 
@@ -16,6 +16,8 @@ pub mod exit {
     pub const CONFLICT: u8 = 6;
     pub const UNAVAILABLE: u8 = 7;
     pub const DRIFT: u8 = 8;
+    /// Interrupted by Ctrl-C (SIGINT), as shells report 128 + 2.
+    pub const INTERRUPTED: u8 = 130;
 }
 
 /// A failed command.
@@ -33,6 +35,9 @@ pub enum CliError {
     /// `plan --detailed-exitcode` found differences.
     #[error("{0} product(s) differ from the baseline: run `commerce-policy apply` to make them match")]
     Drift(usize),
+    /// Ctrl-C stopped a batch; its results so far were printed.
+    #[error("{}", interrupted(*changed, *not_attempted, *total))]
+    Interrupted { changed: usize, not_attempted: usize, total: usize },
     /// Signing in failed, or no sign-in is usable.
     #[error("{0}")]
     Auth(#[from] SignInError),
@@ -44,6 +49,20 @@ impl CliError {
     pub fn request(doing: impl Into<String>) -> impl FnOnce(ClientError) -> Self {
         let doing = doing.into();
         move |source| Self::Request { doing, source }
+    }
+
+    /// A batch's outcome: interrupted if Ctrl-C stopped it, fine if no change failed;
+    /// otherwise how many failed, the first failure, and one exit code for them all.
+    pub fn from_batch(results: &[ChangeResult], interrupted: bool) -> Result<(), Self> {
+        if interrupted {
+            let count = |status| results.iter().filter(|r| r.status == status).count();
+            return Err(Self::Interrupted {
+                changed: count(Status::Updated),
+                not_attempted: count(Status::NotAttempted),
+                total: results.len(),
+            });
+        }
+        Self::from_results(results)
     }
 
     /// A batch's outcome: fine if no change failed; otherwise how many failed, the first
@@ -66,6 +85,7 @@ impl CliError {
             Self::Usage(_) => exit::USAGE,
             Self::Partial { code, .. } => *code,
             Self::Drift(_) => exit::DRIFT,
+            Self::Interrupted { .. } => exit::INTERRUPTED,
             Self::Auth(e) => match e {
                 SignInError::NotSignedIn(_) => exit::NOT_SIGNED_IN,
                 SignInError::Config(_) => exit::USAGE,
@@ -75,6 +95,13 @@ impl CliError {
             Self::Other(_) => exit::OTHER,
         }
     }
+}
+
+fn interrupted(changed: usize, not_attempted: usize, total: usize) -> String {
+    if total == 0 {
+        return "interrupted before any change was sent: nothing was changed".into();
+    }
+    format!("interrupted: {changed} of {total} changed, {not_attempted} not attempted (Status NotAttempted)")
 }
 
 /// The exit code of a request failure of this kind.
@@ -132,6 +159,7 @@ mod tests {
             code: Some("NotFound".into()),
             message: "product CFQ7TTC0AAAA was not found".into(),
             correlation_id: "abc".into(),
+            attempts: 1,
         };
         let e = CliError::Request { doing: "reading CFQ7TTC0AAAA".into(), source };
         let line = e.to_string();

@@ -96,6 +96,8 @@ pub enum ChangeStatus {
     /// Changed by someone else since it was read; left as they set it.
     Conflict,
     Failed,
+    /// Interrupted (Ctrl-C) before it was sent: it has PreviousValue still.
+    NotAttempted,
 }
 
 impl From<Status> for ChangeStatus {
@@ -106,6 +108,7 @@ impl From<Status> for ChangeStatus {
             Status::WouldUpdate => Self::WouldUpdate,
             Status::Conflict => Self::Conflict,
             Status::Failed => Self::Failed,
+            Status::NotAttempted => Self::NotAttempted,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The v1.0 calls, one method each, over a [`Transport`] with retries.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -29,6 +30,8 @@ pub struct Client {
     base_url: String,
     token: Option<String>,
     retry: RetryPolicy,
+    /// Retries made by this client and its clones, for a command's summary.
+    retries: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Client {
@@ -58,6 +61,7 @@ impl Client {
             base_url: base_url.trim_end_matches('/').to_string(),
             token: None,
             retry: RetryPolicy::default(),
+            retries: Arc::default(),
         }
     }
 
@@ -74,6 +78,11 @@ impl Client {
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// How many requests were sent again (throttled, failed or unanswered) so far.
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
     }
 
     pub async fn policies(&self) -> Result<Vec<Policy>, ClientError> {
@@ -116,7 +125,7 @@ impl Client {
             .await
     }
 
-    /// The audit log of our service, newest first.
+    /// The audit log of our service, newest first (`limit` 1 to 1000).
     pub async fn audit(&self, limit: u32) -> Result<Vec<AuditEntry>, ClientError> {
         let list: Versioned<Items<AuditEntry>> = self.call(Request::get(format!("/v1.0/audit?limit={limit}"))).await?;
         Ok(list.value.items)
@@ -128,25 +137,34 @@ impl Client {
         // One id for all tries of a request, so the service's log ties them together.
         let correlation_id = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
-        let mut attempt = 1;
+        let (mut attempt, mut blind) = (1, 0);
         loop {
             let outcome = self.transport.send(self.http_request(&request, &correlation_id)?).await;
             let retry_after = match &outcome {
                 Ok(r) if is_transient(r.status().as_u16()) => {
                     Some(r.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after))
                 }
-                Err(TransportError::Connect(_) | TransportError::Timeout(_)) => Some(None),
+                Err(e) if e.is_transient() => Some(None),
                 _ => None,
             };
+            if let Some(retry_after) = retry_after {
+                blind += u32::from(retry_after.is_none());
+            }
             if let Some(retry_after) = retry_after
-                && let Some(wait) = self.retry.delay(attempt, started.elapsed(), retry_after)
+                && let Some(wait) = self.retry.delay(attempt, blind, started.elapsed(), retry_after)
             {
-                tracing::debug!(%method, %path, attempt, ?wait, correlation_id, "retrying");
+                let why = match &outcome {
+                    Ok(r) => r.status().as_u16().to_string(),
+                    Err(e) => e.to_string(),
+                };
+                tracing::debug!(%method, %path, attempt, ?wait, why, correlation_id, "retrying");
+                self.retries.fetch_add(1, Ordering::Relaxed);
                 tokio::time::sleep(wait).await;
                 attempt += 1;
                 continue;
             }
-            let result = decode(outcome, method, &self.base_url, &correlation_id, attempt);
+            let url = format!("{}{path}", self.base_url);
+            let result = decode(outcome, method, &url, &correlation_id, attempt);
             let (status, id) = match &result {
                 Ok(answer) => (200, answer.correlation_id.as_str()),
                 Err(e) => (e.status().unwrap_or(0), e.correlation_id().unwrap_or(&correlation_id)),
@@ -203,17 +221,30 @@ fn list_path(policy: &PolicyId, scope: Scope) -> String {
     format!("/v1.0/policies/{policy}/products?scope={scope}")
 }
 
+/// The answer as a value, or the failure as an error naming the request (`url`, without
+/// its query, which may be long).
 fn decode<T: DeserializeOwned>(
     outcome: Result<http::Response<Bytes>, TransportError>,
     method: &Method,
-    base_url: &str,
+    url: &str,
     correlation_id: &str,
     attempts: u32,
 ) -> Result<Versioned<T>, ClientError> {
     let tries = if attempts > 1 { format!(" after {attempts} tries") } else { String::new() };
-    let response = outcome.map_err(|e| ClientError::Unreachable {
-        message: format!("{method} to {base_url} got no answer{tries}: {e}"),
-        correlation_id: correlation_id.to_string(),
+    let url = url.split('?').next().unwrap_or(url);
+    let response = outcome.map_err(|e| {
+        let correlation_id = correlation_id.to_string();
+        match e {
+            TransportError::TooLarge => ClientError::Unusable {
+                message: format!("the answer of {method} {url} {}", too_large(&e)),
+                correlation_id,
+            },
+            TransportError::Fault(message) => ClientError::Unusable { message, correlation_id },
+            e => ClientError::Unreachable {
+                message: format!("{method} {url} got no answer{tries}: {e}"),
+                correlation_id,
+            },
+        }
     })?;
     // The service's echo wins: that is the id its logs carry.
     let correlation_id =
@@ -222,10 +253,15 @@ fn decode<T: DeserializeOwned>(
     if !status.is_success() {
         let (code, mut message) = error_message(response.body());
         message.push_str(&tries);
-        return Err(ClientError::Status { status: status.as_u16(), code, message, correlation_id });
+        return Err(ClientError::Status { status: status.as_u16(), code, message, correlation_id, attempts });
     }
     let etag = response.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_string);
     let value = serde_json::from_slice(response.body())
         .map_err(|e| ClientError::Decode { message: e.to_string(), correlation_id: correlation_id.clone() })?;
     Ok(Versioned { value, etag, correlation_id })
+}
+
+/// "is larger than 16 MiB, …": the transport's words without their subject.
+fn too_large(e: &TransportError) -> String {
+    e.to_string().trim_start_matches("the answer ").to_string()
 }

@@ -24,14 +24,20 @@ pub enum ErrorKind {
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The service answered with an error status.
+    /// `attempts` counts the tries sent: more than one means an earlier try may have been
+    /// carried out although its answer was lost.
     #[error("{}", status_line(*status, message, correlation_id))]
-    Status { status: u16, code: Option<String>, message: String, correlation_id: String },
+    Status { status: u16, code: Option<String>, message: String, correlation_id: String, attempts: u32 },
     /// No answer came.
     #[error("{message} (correlation id {correlation_id})")]
     Unreachable { message: String, correlation_id: String },
     /// An answer came that is not what the API promises.
     #[error("the service's answer could not be read: {message} (correlation id {correlation_id})")]
     Decode { message: String, correlation_id: String },
+    /// A failure no retry can mend: an answer larger than the client reads, or a fault of an
+    /// in-process service (its store). The message names what failed.
+    #[error("{message} (correlation id {correlation_id})")]
+    Unusable { message: String, correlation_id: String },
     #[error("{0}")]
     Config(String),
 }
@@ -54,7 +60,7 @@ impl ClientError {
                 _ => ErrorKind::Other,
             },
             Self::Unreachable { .. } => ErrorKind::Unavailable,
-            Self::Decode { .. } | Self::Config(_) => ErrorKind::Other,
+            Self::Decode { .. } | Self::Unusable { .. } | Self::Config(_) => ErrorKind::Other,
         }
     }
 
@@ -63,8 +69,17 @@ impl ClientError {
         match self {
             Self::Status { correlation_id, .. }
             | Self::Unreachable { correlation_id, .. }
-            | Self::Decode { correlation_id, .. } => Some(correlation_id),
+            | Self::Decode { correlation_id, .. }
+            | Self::Unusable { correlation_id, .. } => Some(correlation_id),
             Self::Config(_) => None,
+        }
+    }
+
+    /// How many tries a refused request took; 1 for every other failure.
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Self::Status { attempts, .. } => *attempts,
+            _ => 1,
         }
     }
 
@@ -135,8 +150,13 @@ mod tests {
 
     #[test]
     fn statuses_map_to_kinds() {
-        let e =
-            |status| ClientError::Status { status, code: None, message: String::new(), correlation_id: String::new() };
+        let e = |status| ClientError::Status {
+            status,
+            code: None,
+            message: String::new(),
+            correlation_id: String::new(),
+            attempts: 1,
+        };
         assert_eq!(e(401).kind(), ErrorKind::Unauthorized);
         assert_eq!(e(412).kind(), ErrorKind::Conflict);
         assert_eq!(e(503).kind(), ErrorKind::Unavailable);

@@ -11,7 +11,7 @@ mod transport;
 pub use api::{Client, Versioned};
 pub use error::{ClientError, ErrorKind};
 pub use retry::RetryPolicy;
-pub use transport::{HttpTransport, Transport, TransportError, TransportFuture};
+pub use transport::{HttpTransport, MAX_RESPONSE_BYTES, Transport, TransportError, TransportFuture};
 
 /// Microsoft's licensing service in the worldwide cloud.
 pub const MICROSOFT_ENDPOINT: &str = "https://licensing.m365.microsoft.com";

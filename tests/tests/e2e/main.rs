@@ -5,6 +5,7 @@
 mod baseline;
 mod cli;
 mod cli_safety;
+mod client_faults;
 mod module_manifest;
 mod module_output;
 mod module_parameter_sets;

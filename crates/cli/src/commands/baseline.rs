@@ -45,13 +45,15 @@ pub async fn plan(client: &Client, printer: &Printer, args: PlanArgs, input: Inp
 }
 
 pub async fn apply(client: &Client, printer: &Printer, args: ApplyArgs) -> Result<(), CliError> {
+    let interrupt = progress::interrupt_on_ctrl_c();
     let changes = match (&args.plan, &args.file) {
         (Some(path), _) => load_plan(path, &printer.endpoint)?,
-        (None, Some(file)) => checks_for(client, file, args.allow_unknown_products)
-            .await?
-            .into_iter()
-            .filter(ProductCheck::drifted)
-            .collect(),
+        (None, Some(file)) => tokio::select! {
+            checks = checks_for(client, file, args.allow_unknown_products) => {
+                checks?.into_iter().filter(ProductCheck::drifted).collect()
+            }
+            () = interrupt.stopped() => return Err(CliError::Interrupted { changed: 0, not_attempted: 0, total: 0 }),
+        },
         (None, None) => {
             return Err(CliError::Usage("give the baseline file with -f FILE, or a saved plan with --plan".into()));
         }
@@ -61,10 +63,14 @@ pub async fn apply(client: &Client, printer: &Printer, args: ApplyArgs) -> Resul
     }
     let planned: Vec<Planned> = changes.into_iter().map(|c| Ok(change_of(c))).collect();
     let bar = progress::bar(planned.len(), false);
-    let results = carry_out_all(client, planned, usize::from(args.concurrency), Mode::Write, || bar.inc(1)).await;
+    let concurrency = usize::from(args.concurrency);
+    let results = carry_out_all(client, planned, concurrency, Mode::Write, &interrupt, || bar.inc(1)).await;
     bar.finish_and_clear();
     print_results(printer, &results)?;
-    CliError::from_results(&results)
+    if printer.format == Format::Table {
+        printer.write(&progress::summary(&results, client.retries()))?;
+    }
+    CliError::from_batch(&results, interrupt.is_stopped())
 }
 
 pub async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {

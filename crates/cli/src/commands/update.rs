@@ -23,15 +23,21 @@ pub async fn update(client: &Client, printer: &Printer, args: UpdateArgs) -> Res
     }
     let selection = selection(&args.targets)?;
     let (wanted, policy, concurrency) = (args.value.resolve(), args.policy.policy_id, usize::from(args.concurrency));
-    let planned = plan_update(client, &policy, &selection, wanted, concurrency)
-        .await
-        .map_err(CliError::request(format!("reading the current values of {policy}")))?;
+    let interrupt = progress::interrupt_on_ctrl_c();
+    let planning = plan_update(client, &policy, &selection, wanted, concurrency);
+    let planned = tokio::select! {
+        planned = planning => planned.map_err(CliError::request(format!("reading the current values of {policy}")))?,
+        () = interrupt.stopped() => return Err(CliError::Interrupted { changed: 0, not_attempted: 0, total: 0 }),
+    };
     let mode = if args.what_if { Mode::WhatIf } else { Mode::Write };
     let bar = progress::bar(planned.len(), args.what_if);
-    let results = carry_out_all(client, planned, concurrency, mode, || bar.inc(1)).await;
+    let results = carry_out_all(client, planned, concurrency, mode, &interrupt, || bar.inc(1)).await;
     bar.finish_and_clear();
     printer.many(&results.iter().map(ChangeOutput::from).collect::<Vec<_>>())?;
-    CliError::from_results(&results)
+    if printer.format == Format::Table {
+        printer.write(&progress::summary(&results, client.retries()))?;
+    }
+    CliError::from_batch(&results, interrupt.is_stopped())
 }
 
 /// The targets asked for, in order, without repeats.
