@@ -109,8 +109,8 @@ fn clean_text(text: String) -> String {
 fn redacted_source(e: ClientError) -> ClientError {
     let clean = clean_text;
     match e {
-        ClientError::Status { status, code, message, correlation_id } => {
-            ClientError::Status { status, code, message: clean(message), correlation_id }
+        ClientError::Status { status, code, message, correlation_id, attempts } => {
+            ClientError::Status { status, code, message: clean(message), correlation_id, attempts }
         }
         ClientError::Unreachable { message, correlation_id } => {
             ClientError::Unreachable { message: clean(message), correlation_id }
@@ -118,9 +118,10 @@ fn redacted_source(e: ClientError) -> ClientError {
         ClientError::Decode { message, correlation_id } => {
             ClientError::Decode { message: clean(message), correlation_id }
         }
+        ClientError::Unusable { message, correlation_id } => {
+            ClientError::Unusable { message: clean(message), correlation_id }
+        }
         ClientError::Config(m) => ClientError::Config(clean(m)),
-        #[allow(unreachable_patterns)]
-        other => other,
     }
 }
 
