@@ -167,6 +167,8 @@ $script:ExitCodeErrors = @{
     5 = @{ ErrorId = 'CommercePolicyNotFound'; Category = 'ObjectNotFound' }
     6 = @{ ErrorId = 'CommercePolicyConflict'; Category = 'ResourceBusy' }
     7 = @{ ErrorId = 'CommercePolicyUnavailable'; Category = 'ConnectionError' }
+    # Ctrl-C stopped a batch: the results so far were printed, the rest marked NotAttempted.
+    130 = @{ ErrorId = 'CommercePolicyInterrupted'; Category = 'OperationStopped' }
 }
 
 # The binary's exit code when the service differs from a baseline (plan --detailed-exitcode):
@@ -1099,7 +1101,8 @@ function Invoke-CommercePolicyBaseline {
     changed since the plan was made is a conflict.
 
     Prints one CommercePolicy.ProductPolicyUpdate object per product it touched: ProductName,
-    ProductId, PreviousValue, PolicyValue, Status (Updated, Unchanged, Conflict or Failed),
+    ProductId, PreviousValue, PolicyValue, Status (Updated, Unchanged, Conflict, Failed, or
+    NotAttempted after Ctrl-C),
     PolicyId, Error, CorrelationId and ExitCode. Each Conflict or Failed product is also an error
     record, with the product id as its target and the category of its failure (a conflict is
     ResourceBusy), so -ErrorAction applies; the other products are still changed.
