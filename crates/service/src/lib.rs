@@ -7,8 +7,10 @@ mod error;
 mod etag;
 mod extract;
 mod handlers;
+pub mod limits;
 mod middleware;
 mod routes;
+mod server;
 pub mod store;
 
 use std::future::Future;
@@ -19,6 +21,7 @@ pub use axum::Router;
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
+pub use limits::ServerLimits;
 pub use middleware::Simulation;
 pub use store::{Actor, PolicyStore, SqliteStore, StoreError};
 
@@ -65,14 +68,17 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     routes::openapi(true)
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then lets requests in flight finish.
+/// Serves `app` on `listener` with the default [`ServerLimits`] until `shutdown` completes,
+/// then lets requests in flight finish within the drain deadline and closes the rest.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    server::serve_with_limits(listener, app, ServerLimits::default(), shutdown).await
 }
+
+pub use server::serve_with_limits;
 
 /// Completes on SIGINT (Ctrl+C) or, on Unix, SIGTERM.
 pub async fn shutdown_signal() {
