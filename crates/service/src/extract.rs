@@ -122,14 +122,15 @@ impl FromRequestParts<AppState> for WriteContext {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Ok(Caller(actor)) = Caller::from_request_parts(parts, state).await;
         let header = |name| parts.headers.get(name).and_then(|v: &header::HeaderValue| v.to_str().ok());
-        let expected = etag::expected_with(header(header::IF_MATCH), header(header::IF_NONE_MATCH)).ok_or_else(|| {
-            ApiError::new(
-                http::StatusCode::PRECONDITION_FAILED,
-                "PreconditionFailed",
-                "If-None-Match: * asks to create a value that does not exist yet, and every policy value exists: \
+        let expected =
+            etag::expected_with(header(header::IF_MATCH), header(header::IF_NONE_MATCH)).ok_or_else(|| {
+                ApiError::new(
+                    http::StatusCode::PRECONDITION_FAILED,
+                    "PreconditionFailed",
+                    "If-None-Match: * asks to create a value that does not exist yet, and every policy value exists: \
                  use If-Match with the ETag last read to change it",
-            )
-        })?;
+                )
+            })?;
         Ok(Self(ChangeContext {
             actor,
             correlation_id: middleware::current_correlation_id().unwrap_or_default(),

@@ -14,7 +14,6 @@ use crate::handlers::*;
 use crate::limits::MAX_BODY_BYTES;
 use crate::{ApiError, AppState, ServiceConfig, auth, middleware};
 
-
 #[derive(OpenApi)]
 #[openapi(
     info(

@@ -89,7 +89,12 @@ impl Server {
     }
 
     /// Serves one connection until it closes, or until shutdown asks it to finish its request.
-    async fn connection(self: Arc<Self>, stream: TcpStream, _permit: OwnedSemaphorePermit, mut stopping: watch::Receiver<bool>) {
+    async fn connection(
+        self: Arc<Self>,
+        stream: TcpStream,
+        _permit: OwnedSemaphorePermit,
+        mut stopping: watch::Receiver<bool>,
+    ) {
         let _ = stream.set_nodelay(true);
         let io = TokioIo::new(JsonErrorAnswers::new(stream));
         let conn = self.http.serve_connection(io, TowerToHyperService::new(self.app.clone()));
@@ -161,7 +166,11 @@ impl ShedLog {
             && self.last.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
         {
             self.count.store(0, Ordering::Relaxed);
-            tracing::warn!(max_connections = cap, shed = count, "connection shed: too many connections open, answered 503");
+            tracing::warn!(
+                max_connections = cap,
+                shed = count,
+                "connection shed: too many connections open, answered 503"
+            );
         }
     }
 }

@@ -54,7 +54,9 @@ fn replacement_for(written: &[u8]) -> Option<Vec<u8>> {
 fn message_for(status: http::StatusCode) -> String {
     match status.as_u16() {
         414 => format!("the request target is too long: at most {} bytes", crate::limits::MAX_URI_BYTES),
-        431 => format!("the request head is too large: at most {} KiB of headers", crate::limits::MAX_HEAD_BYTES / 1024),
+        431 => {
+            format!("the request head is too large: at most {} KiB of headers", crate::limits::MAX_HEAD_BYTES / 1024)
+        }
         400 => "the request is not valid HTTP/1.1".to_string(),
         _ => status.canonical_reason().unwrap_or("error").to_string(),
     }
@@ -112,7 +114,9 @@ mod tests {
         let auto = b"HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
         let answer = String::from_utf8(replacement_for(auto).expect("replaced")).unwrap();
         assert!(answer.starts_with("HTTP/1.1 431 "), "{answer}");
-        assert!(answer.contains("content-type: application/json") && answer.contains("\"RequestHeaderFieldsTooLarge\""));
+        assert!(
+            answer.contains("content-type: application/json") && answer.contains("\"RequestHeaderFieldsTooLarge\"")
+        );
         assert!(!answer.contains("content-length: 0"));
         assert!(replacement_for(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").is_none());
         assert!(replacement_for(b"HTTP/1.1 404 Not Found\r\ncontent-length: 2\r\n\r\n{}").is_none());

@@ -25,7 +25,9 @@ pub enum StoreError {
     #[error("the store {0} is locked by another process (a write waited for its lock and gave up): retry later")]
     Busy(String),
     /// The store's file or file system cannot be written.
-    #[error("the store {0} is read-only: it can be read but not changed (check the file's permissions and its file system)")]
+    #[error(
+        "the store {0} is read-only: it can be read but not changed (check the file's permissions and its file system)"
+    )]
     ReadOnly(String),
     /// SQLITE_FULL.
     #[error("the disk of the store {0} is full: free some space and retry")]

@@ -334,17 +334,19 @@ impl AuditRow {
 #[async_trait]
 impl PolicyStore for SqliteStore {
     async fn policies(&self) -> Result<Vec<Policy>, StoreError> {
-        self.connections.read(|conn| {
-            let mut stmt = conn.prepare_cached("SELECT id, description, default_value FROM policies ORDER BY id")?;
-            let rows =
-                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
-            rows.map(|row| {
-                let (id, description, default) = row?;
-                Ok(Policy { id: parse(id)?, description, default_value: parse(default)? })
+        self.connections
+            .read(|conn| {
+                let mut stmt =
+                    conn.prepare_cached("SELECT id, description, default_value FROM policies ORDER BY id")?;
+                let rows = stmt
+                    .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+                rows.map(|row| {
+                    let (id, description, default) = row?;
+                    Ok(Policy { id: parse(id)?, description, default_value: parse(default)? })
+                })
+                .collect()
             })
-            .collect()
-        })
-        .await
+            .await
     }
 
     async fn policy(&self, id: &PolicyId) -> Result<Versioned<Policy>, StoreError> {
@@ -360,14 +362,15 @@ impl PolicyStore for SqliteStore {
 
     async fn value(&self, policy: &PolicyId, target: &Target) -> Result<Versioned<TargetPolicy>, StoreError> {
         let (policy, target) = (policy.clone(), target.clone());
-        self.connections.read(move |conn| {
-            let policy = canonical_policy(conn, &policy)?;
-            let row = target_row(conn, &target)?;
-            let (value, version) = stored_value(conn, &policy.id, &row.target)?;
-            let value = TargetPolicy { policy_id: policy.id, target: row.target, name: row.name, value };
-            Ok(Versioned { value, version })
-        })
-        .await
+        self.connections
+            .read(move |conn| {
+                let policy = canonical_policy(conn, &policy)?;
+                let row = target_row(conn, &target)?;
+                let (value, version) = stored_value(conn, &policy.id, &row.target)?;
+                let value = TargetPolicy { policy_id: policy.id, target: row.target, name: row.name, value };
+                Ok(Versioned { value, version })
+            })
+            .await
     }
 
     async fn set_value(
@@ -378,30 +381,32 @@ impl PolicyStore for SqliteStore {
         ctx: &ChangeContext,
     ) -> Result<Versioned<TargetPolicy>, StoreError> {
         let (policy, target, ctx) = (policy.clone(), target.clone(), ctx.clone());
-        self.connections.write(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let policy = canonical_policy(&tx, &policy)?;
-            let row = target_row(&tx, &target)?;
-            trial_rule(&row.target, &row.name, row.trials, value)?;
-            let version = write_value(&tx, &policy.id, &row, value, &ctx)?;
-            tx.commit()?;
-            let value = TargetPolicy { policy_id: policy.id, target: row.target, name: row.name, value };
-            Ok(Versioned { value, version })
-        })
-        .await
+        self.connections
+            .write(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let policy = canonical_policy(&tx, &policy)?;
+                let row = target_row(&tx, &target)?;
+                trial_rule(&row.target, &row.name, row.trials, value)?;
+                let version = write_value(&tx, &policy.id, &row, value, &ctx)?;
+                tx.commit()?;
+                let value = TargetPolicy { policy_id: policy.id, target: row.target, name: row.name, value };
+                Ok(Versioned { value, version })
+            })
+            .await
     }
 
     async fn audit(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
-        self.connections.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
+        self.connections
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(
                 "SELECT id, at, actor, policy_id, scope, target_id, target_name, old_value, new_value, correlation_id,
                         actor_object_id, actor_app_id, actor_upn
                    FROM audit ORDER BY id DESC LIMIT ?1",
             )?;
-            let rows = stmt.query_map([limit], AuditRow::read)?;
-            rows.map(|row| row?.into_entry()).collect()
-        })
-        .await
+                let rows = stmt.query_map([limit], AuditRow::read)?;
+                rows.map(|row| row?.into_entry()).collect()
+            })
+            .await
     }
 }
 
