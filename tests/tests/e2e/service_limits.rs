@@ -162,7 +162,7 @@ fn a_client_that_half_closes_after_pipelined_requests_gets_every_answer() {
 fn reads_answer_while_another_process_holds_the_write_lock_and_writes_get_503() {
     let sb = Sandbox::new();
     let store = sb.path("store.db");
-    let svc = Serve::start(&sb, &store, &["--busy-timeout", "1s"]);
+    let svc = Serve::start(&sb, &store, &["--busy-timeout", "4s"]);
     let other = rusqlite::Connection::open(&store).expect("the store opens");
     other.execute_batch("BEGIN IMMEDIATE").expect("the write lock is taken");
     let put_url = format!("{}{PRODUCT_PATH}", svc.url);
@@ -172,7 +172,9 @@ fn reads_answer_while_another_process_holds_the_write_lock_and_writes_get_503() 
     });
     // Give the PUT time to start waiting for the lock, so the GET comes behind it.
     std::thread::sleep(Duration::from_millis(200));
-    let got = http().get(format!("{}{PRODUCT_PATH}", svc.url)).send().expect("a read answers while a write waits");
+    // Bounded well below the busy timeout: a read queued behind the waiting write fails here.
+    let quick = reqwest::blocking::Client::builder().timeout(Duration::from_millis(1500)).build().expect("client");
+    let got = quick.get(format!("{}{PRODUCT_PATH}", svc.url)).send().expect("a read answers while a write waits");
     assert_eq!(got.status(), 200);
     let (status, body) = put.join().expect("put thread");
     assert_eq!(status, 503, "{body}");
