@@ -238,8 +238,23 @@ fn serve_options_out_of_range_are_usage_errors() {
     for case in cases {
         let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--store", store];
         args.extend_from_slice(case);
-        let run = sb.run(&args);
-        run.assert_fails_with(2);
+        // A value wrongly accepted would start the service: the wait is bounded.
+        let mut child = sb.command().args(&args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("starts");
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+                panic!("serve {case:?} was accepted and started");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut stderr = String::new();
+        child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("stderr read");
+        assert_eq!(status.code(), Some(2), "{case:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{case:?}: one line: {stderr}");
     }
     assert!(!Path::new(store).exists(), "no store was created by a refused start");
 }

@@ -137,3 +137,22 @@ pub(super) fn classify(e: StoreError, name: &str) -> StoreError {
         _ => e,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(code: i32) -> StoreError {
+        StoreError::from(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None))
+    }
+
+    #[test]
+    fn lock_read_only_and_full_disk_faults_are_named_with_the_store() {
+        let name = "/data/store.db";
+        assert!(matches!(classify(failure(rusqlite::ffi::SQLITE_BUSY), name), StoreError::Busy(n) if n == name));
+        assert!(matches!(classify(failure(rusqlite::ffi::SQLITE_READONLY), name), StoreError::ReadOnly(_)));
+        let full = classify(failure(rusqlite::ffi::SQLITE_FULL), name);
+        assert_eq!(full.to_string(), "the disk of the store /data/store.db is full: free some space and retry");
+        assert!(matches!(classify(failure(rusqlite::ffi::SQLITE_CORRUPT), name), StoreError::Backend(_)));
+    }
+}
