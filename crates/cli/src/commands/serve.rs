@@ -39,9 +39,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         drain_timeout: args.drain_timeout,
         max_connections: args.max_connections,
     };
+    let shutdown = commerce_service::shutdown_signal();
     // The first line of stdout names the address, so scripts that asked for port 0 can read it.
     println!("listening on http://{address} (store {})", path.display());
-    commerce_service::serve_with_limits(listener, app, limits, commerce_service::shutdown_signal())
+    commerce_service::serve_with_limits(listener, app, limits, shutdown)
         .await
         .map_err(|e| CliError::Other(format!("the service stopped: {e}")))?;
     tracing::info!("stopped");
