@@ -106,6 +106,9 @@ fn a_half_sent_request_does_not_keep_serve_alive_after_sigterm() {
     let mut svc = Serve::start(&sb, &sb.path("store.db"), &["--drain-timeout", "1s", "--header-timeout", "60s"]);
     let mut stream = svc.connect();
     stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").expect("half a request sent");
+    // Connections are taken in order: once a later one is answered, the half-sent one is held.
+    let health = http().get(format!("{}/healthz", svc.url)).send().expect("health answers");
+    assert_eq!(health.status(), 200);
     let status = svc.terminate_within(Duration::from_secs(8)).expect("serve exits within the drain deadline");
     assert!(status.success(), "{status:?}");
     assert!(svc.log().contains("drain deadline"), "{}", svc.log());
