@@ -334,3 +334,16 @@ fn an_address_in_use_leaves_no_new_store_file() {
     assert!(run.stderr.contains("could not listen"), "{}", run.stderr);
     assert!(!store.exists(), "no store file was created");
 }
+
+#[test]
+fn a_read_only_local_store_still_lists_and_a_change_says_read_only() {
+    let sb = Sandbox::new();
+    let local = sb.against("local");
+    local.run(&["product-policies", "list", "-o", "json"]).assert_ok();
+    let _guard = Unwritable::new(&sb.path("data").join("local.db"));
+    let list = local.run(&["product-policies", "list", "-o", "json"]);
+    assert!(list.assert_ok().json().as_array().is_some_and(|a| !a.is_empty()), "{list:#?}");
+    let change = local.run(&["product-policies", "update", "--product-id", "CFQ7TTC0H9MP", "--value", "Disabled"]);
+    assert_ne!(change.code, 0, "{change:#?}");
+    assert!(change.stderr.contains("read-only") || change.stdout.contains("read-only"), "{change:#?}");
+}

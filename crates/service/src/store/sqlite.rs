@@ -54,7 +54,8 @@ impl SqliteStore {
         let read_only = conn.is_readonly(MAIN_DB)?;
         if read_only {
             check_layout(&conn, &name).map_err(classify)?;
-            tracing::warn!(store = %name, "the store is read-only: reads work, changes are refused");
+            // Info, not a warning: `serve` logs it, a CLI command over the local store stays quiet.
+            tracing::info!(store = %name, "the store is read-only: reads work, changes are refused");
         } else {
             prepare(&mut conn, catalog).map_err(classify)?;
         }
