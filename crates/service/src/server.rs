@@ -96,7 +96,9 @@ impl Server {
         mut stopping: watch::Receiver<bool>,
     ) {
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(JsonErrorAnswers::new(stream));
+        let socket = JsonErrorAnswers::new(stream);
+        let unanswered = socket.unanswered();
+        let io = TokioIo::new(socket);
         let conn = self.http.serve_connection(io, TowerToHyperService::new(self.app.clone()));
         tokio::pin!(conn);
         let outcome = tokio::select! {
@@ -107,10 +109,12 @@ impl Server {
             }
         };
         match outcome {
-            Err(e) if e.is_timeout() => tracing::warn!(
+            // A slow client is worth a warning; an idle kept-alive one closed on time is not.
+            Err(e) if e.is_timeout() && unanswered.load(Ordering::Relaxed) => tracing::warn!(
                 timeout = %humantime::format_duration(self.header_read_timeout),
                 "connection closed: no complete request head within the header timeout (--header-timeout)"
             ),
+            Err(e) if e.is_timeout() => tracing::debug!("idle connection closed after the header timeout"),
             Err(e) => tracing::debug!(error = %e, "connection ended with an error"),
             Ok(()) => {}
         }

@@ -7,6 +7,8 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, ready};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -18,11 +20,19 @@ pub(super) struct JsonErrorAnswers<S> {
     inner: S,
     /// An answer being written in place of hyper's, and how much of it is written.
     replacement: Option<(Vec<u8>, usize)>,
+    /// Whether the client sent bytes since the last answer: a timeout then means a slow
+    /// client, not an idle one.
+    unanswered: Arc<AtomicBool>,
 }
 
 impl<S> JsonErrorAnswers<S> {
     pub(super) fn new(inner: S) -> Self {
-        Self { inner, replacement: None }
+        Self { inner, replacement: None, unanswered: Arc::default() }
+    }
+
+    /// Tells whether the client sent something it got no answer to yet.
+    pub(super) fn unanswered(&self) -> Arc<AtomicBool> {
+        self.unanswered.clone()
     }
 }
 
@@ -64,13 +74,19 @@ fn message_for(status: http::StatusCode) -> String {
 
 impl<S: AsyncRead + Unpin> AsyncRead for JsonErrorAnswers<S> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let outcome = ready!(Pin::new(&mut self.inner).poll_read(cx, buf));
+        if buf.filled().len() > before {
+            self.unanswered.store(true, Ordering::Relaxed);
+        }
+        Poll::Ready(outcome)
     }
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for JsonErrorAnswers<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = &mut *self;
+        this.unanswered.store(false, Ordering::Relaxed);
         if this.replacement.is_none() {
             match replacement_for(buf) {
                 Some(answer) => this.replacement = Some((answer, 0)),
