@@ -3,7 +3,7 @@
 # Needs: hyperfine, wrk, curl, /usr/bin/time (Debian: apt-get install hyperfine wrk time curl).
 # Writes bench/results/*.{json,txt}; docs/performance.md quotes them. Not run in CI.
 # The signin section also needs node and `npm ci --prefix tests/oidc`, and keyctl (keyutils).
-# Usage: bench/run.sh [get] [wrk] [update] [signin]   (all four when none is named)
+# Usage: bench/run.sh [get] [wrk] [update] [signin] [soak]   (all but soak when none is named)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -122,6 +122,25 @@ serve "$WORK/noauth.db"
 wrk -t2 -c64 -d20s --latency "$URL/v1.0/policies/AllowSelfServicePurchase/products/CFQ7TTC0H9MP" | tee "$OUT/wrk-noauth.txt"
 kill $PID; wait $PID 2>/dev/null || true
 kill $OIDC_PID; wait $OIDC_PID 2>/dev/null || true
+fi
+
+if want soak; then
+echo "== 5. soak: 1,000 connections for 60 s, mixed GET/PUT (bench/soak.lua)"
+# 1,000 connections and the store's files need more than the usual 1,024 open files.
+ulimit -n "$(ulimit -Hn)" 2> /dev/null || true
+"$BIN" serve --listen 127.0.0.1:0 --store "$WORK/soak.db" --max-connections 1100 > "$WORK/serve.out" 2> "$WORK/soak.log" &
+PID=$!
+for _ in $(seq 50); do URL=$(grep -o 'http://[0-9.:]*' "$WORK/serve.out" 2>/dev/null || true); [ -n "$URL" ] && break; sleep 0.1; done
+status() { echo "$1: RSS $(awk '/VmRSS/ {print $2, $3}' /proc/$PID/status), peak $(awk '/VmHWM/ {print $2, $3}' /proc/$PID/status), threads $(awk '/Threads/ {print $2}' /proc/$PID/status)"; }
+{
+  status "before load"
+  wrk -t2 -c1000 -d60s --timeout 10s --latency -s bench/soak.lua "$URL"
+  status "right after load"
+  sleep 15
+  status "15 s after load (past tokio's 10 s keep-alive of idle blocking threads)"
+  echo "warnings logged: $(grep -c WARN "$WORK/soak.log" || true)"
+} | tee "$OUT/soak.txt"
+kill $PID; wait $PID 2>/dev/null || true
 fi
 
 echo "results in $OUT"

@@ -318,6 +318,7 @@ pub struct SignInMethod {
     pub managed_identity: bool,
 }
 
+/// `serve`'s ranges are the service's own (commerce_service::limits).
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free one. Loopback only with `--auth none`.
@@ -332,7 +333,7 @@ pub struct ServeArgs {
     #[arg(long, env = "COMMERCE_POLICY_ISSUER")]
     pub issuer: Option<String>,
     /// With --auth jwt: an accepted `aud` (repeat the flag, or separate with commas).
-    #[arg(long, env = "COMMERCE_POLICY_AUDIENCE", value_delimiter = ',')]
+    #[arg(long, env = "COMMERCE_POLICY_AUDIENCE", value_delimiter = ',', value_parser = commerce_service::limits::not_empty)]
     pub audience: Vec<String>,
     /// With --auth jwt: where the issuer publishes its signing keys (JWKS), like
     /// https://login.microsoftonline.com/<tenant-id>/discovery/v2.0/keys.
@@ -341,9 +342,30 @@ pub struct ServeArgs {
     /// With --auth jwt: the signing keys (JWKS) in a file, for issuers without a URL.
     #[arg(long, env = "COMMERCE_POLICY_JWKS_FILE")]
     pub jwks_file: Option<PathBuf>,
-    /// With --auth jwt: clock skew tolerated on a token's expiry and not-before times.
-    #[arg(long, env = "COMMERCE_POLICY_CLOCK_SKEW", value_parser = humantime::parse_duration, default_value = "60s")]
+    /// With --auth jwt: clock skew tolerated on a token's expiry and not-before times (at most 10m).
+    #[arg(long, env = "COMMERCE_POLICY_CLOCK_SKEW", default_value = "60s",
+          value_parser = |s: &str| commerce_service::limits::duration_within(s, &commerce_service::limits::CLOCK_SKEW_RANGE))]
     pub clock_skew: Duration,
+    /// How long a client has to send a request's headers; also how long an idle kept-alive
+    /// connection stays open (1s to 10m).
+    #[arg(long, env = "COMMERCE_POLICY_HEADER_TIMEOUT", default_value = "10s",
+          value_parser = |s: &str| commerce_service::limits::duration_within(s, &commerce_service::limits::HEADER_TIMEOUT_RANGE))]
+    pub header_timeout: Duration,
+    /// On SIGTERM or SIGINT: how long requests in flight may take before every connection is
+    /// closed and the service exits (0 to 10m).
+    #[arg(long, env = "COMMERCE_POLICY_DRAIN_TIMEOUT", default_value = "10s",
+          value_parser = |s: &str| commerce_service::limits::duration_within(s, &commerce_service::limits::DRAIN_TIMEOUT_RANGE))]
+    pub drain_timeout: Duration,
+    /// Connections open at once; one more is answered 503 and closed. Keep it below the
+    /// open-file limit (`ulimit -n`).
+    #[arg(long, env = "COMMERCE_POLICY_MAX_CONNECTIONS", default_value_t = commerce_service::limits::DEFAULT_MAX_CONNECTIONS,
+          value_parser = |s: &str| commerce_service::limits::number_within(s, &commerce_service::limits::CONNECTIONS_RANGE))]
+    pub max_connections: usize,
+    /// How long a change waits for another process's lock on the store before it is
+    /// answered 503 (0 to 60s).
+    #[arg(long, env = "COMMERCE_POLICY_BUSY_TIMEOUT", default_value = "5s",
+          value_parser = |s: &str| commerce_service::limits::duration_within(s, &commerce_service::limits::BUSY_TIMEOUT_RANGE))]
+    pub busy_timeout: Duration,
     /// The SQLite store; created and seeded if missing. Defaults to the local store.
     #[arg(long, env = "COMMERCE_POLICY_STORE")]
     pub store: Option<PathBuf>,
@@ -351,17 +373,18 @@ pub struct ServeArgs {
     /// instead of the built-in one. Products it adds to an existing store start at the default.
     #[arg(long)]
     pub catalog: Option<PathBuf>,
-    /// Emulator: delay every API answer by this long, like `50ms`.
-    #[arg(long, value_parser = humantime::parse_duration)]
+    /// Emulator: delay every API answer by this long, like `50ms` (at most 10s).
+    #[arg(long, value_parser = |s: &str| commerce_service::limits::duration_within(s, &commerce_service::limits::LATENCY_RANGE))]
     pub simulate_latency: Option<Duration>,
     /// Emulator: answer this share of API requests (0 to 1) with 429 and Retry-After.
     #[arg(long, value_parser = parse_share, default_value_t = 0.0)]
     pub simulate_throttle: f64,
-    /// Emulator: answer this share of API requests (0 to 1) with 503.
+    /// Emulator: answer this share of API requests (0 to 1) with 503; with
+    /// --simulate-throttle, at most 1 in all.
     #[arg(long, value_parser = parse_share, default_value_t = 0.0)]
     pub simulate_errors: f64,
-    /// Emulator: the Retry-After of a throttled answer, in seconds.
-    #[arg(long, default_value_t = 1)]
+    /// Emulator: the Retry-After of a throttled answer, in seconds (0 to 3600).
+    #[arg(long, default_value_t = 1, value_parser = |s: &str| commerce_service::limits::number_within(s, &commerce_service::limits::RETRY_AFTER_RANGE))]
     pub simulate_retry_after: u64,
 }
 

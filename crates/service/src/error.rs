@@ -46,9 +46,12 @@ impl ApiError {
             408 => "RequestTimeout",
             412 => "PreconditionFailed",
             413 => "PayloadTooLarge",
+            414 => "UriTooLong",
             415 => "UnsupportedMediaType",
             429 => "TooManyRequests",
+            431 => "RequestHeaderFieldsTooLarge",
             503 => "ServiceUnavailable",
+            507 => "InsufficientStorage",
             s if s >= 500 => "InternalError",
             _ => "Error",
         }
@@ -67,6 +70,10 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(_) => StatusCode::NOT_FOUND,
             StoreError::Refused(_) => StatusCode::BAD_REQUEST,
             StoreError::VersionMismatch { .. } => StatusCode::PRECONDITION_FAILED,
+            // Transient: clients retry a 503.
+            StoreError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            // Not transient, so not retried: the service cannot store the change (RFC 4918 §11.5).
+            StoreError::ReadOnly(_) | StoreError::Full(_) => StatusCode::INSUFFICIENT_STORAGE,
             StoreError::Backend(_) | StoreError::Corrupt(_) | StoreError::Newer(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Self::new(status, Self::code_for(status), e.to_string())

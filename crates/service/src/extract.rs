@@ -117,15 +117,24 @@ impl FromRequestParts<AppState> for Caller {
 pub(crate) struct WriteContext(pub ChangeContext);
 
 impl FromRequestParts<AppState> for WriteContext {
-    type Rejection = std::convert::Infallible;
+    type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Caller(actor) = Caller::from_request_parts(parts, state).await?;
-        let if_match = parts.headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok());
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Ok(Caller(actor)) = Caller::from_request_parts(parts, state).await;
+        let header = |name| parts.headers.get(name).and_then(|v: &header::HeaderValue| v.to_str().ok());
+        let expected =
+            etag::expected_with(header(header::IF_MATCH), header(header::IF_NONE_MATCH)).ok_or_else(|| {
+                ApiError::new(
+                    http::StatusCode::PRECONDITION_FAILED,
+                    "PreconditionFailed",
+                    "If-None-Match: * asks to create a value that does not exist yet, and every policy value exists: \
+                 use If-Match with the ETag last read to change it",
+                )
+            })?;
         Ok(Self(ChangeContext {
             actor,
             correlation_id: middleware::current_correlation_id().unwrap_or_default(),
-            expected: etag::expected(if_match),
+            expected,
         }))
     }
 }

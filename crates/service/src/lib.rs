@@ -7,8 +7,10 @@ mod error;
 mod etag;
 mod extract;
 mod handlers;
+pub mod limits;
 mod middleware;
 mod routes;
+mod server;
 pub mod store;
 
 use std::future::Future;
@@ -19,6 +21,7 @@ pub use axum::Router;
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
+pub use limits::ServerLimits;
 pub use middleware::Simulation;
 pub use store::{Actor, PolicyStore, SqliteStore, StoreError};
 
@@ -65,34 +68,42 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     routes::openapi(true)
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then lets requests in flight finish.
+/// Serves `app` on `listener` with the default [`ServerLimits`] until `shutdown` completes,
+/// then lets requests in flight finish within the drain deadline and closes the rest.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    server::serve_with_limits(listener, app, ServerLimits::default(), shutdown).await
 }
 
-/// Completes on SIGINT (Ctrl+C) or, on Unix, SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+pub use server::serve_with_limits;
+
+/// Completes on SIGINT (Ctrl+C) or, on Unix, SIGTERM. The handlers are installed when this
+/// is called, not when it is first awaited: call it before announcing the address, or a signal
+/// sent right after the announcement would kill the process instead of stopping it.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {},
+                        _ = terminate.recv() => {},
+                    }
+                }
+                _ => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

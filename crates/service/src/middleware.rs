@@ -33,7 +33,8 @@ pub(crate) async fn correlation(request: Request, next: Next) -> Response {
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let method = request.method().clone();
-    let path = request.uri().path().to_string();
+    // A path is logged whole up to a point: a hostile one must not flood the log.
+    let path: String = request.uri().path().chars().take(256).collect();
     let mut response = CORRELATION_ID.scope(id.clone(), json_errors(request, next)).await;
     let status = response.status().as_u16();
     match response.extensions().get::<Refusal>() {
@@ -49,6 +50,17 @@ pub(crate) async fn correlation(request: Request, next: Next) -> Response {
         response.headers_mut().insert(CORRELATION_HEADER, value);
     }
     response
+}
+
+/// Refuses a request target longer than [`crate::limits::MAX_URI_BYTES`] with 414, before
+/// anything else reads it (hyper's own limit is far larger, 64 KiB).
+pub(crate) async fn bounded_target(request: Request, next: Next) -> Response {
+    let length = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if length > crate::limits::MAX_URI_BYTES {
+        let message = format!("the request target is too long: at most {} bytes", crate::limits::MAX_URI_BYTES);
+        return ApiError::new(StatusCode::URI_TOO_LONG, "UriTooLong", message).into_response();
+    }
+    next.run(request).await
 }
 
 /// Turns an error answer that is not JSON into the service's JSON error body.

@@ -11,10 +11,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::handlers::*;
+use crate::limits::MAX_BODY_BYTES;
 use crate::{ApiError, AppState, ServiceConfig, auth, middleware};
-
-/// The largest request body accepted; a policy update is a few dozen bytes.
-const MAX_BODY_BYTES: usize = 16 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -83,6 +81,7 @@ pub(crate) fn router(state: AppState, config: &ServiceConfig) -> axum::Router {
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+        .layer(axum::middleware::from_fn(middleware::bounded_target))
         .layer(axum::middleware::from_fn(middleware::correlation))
 }
 

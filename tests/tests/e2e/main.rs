@@ -13,5 +13,6 @@ mod module_parameters;
 mod oidc_provider;
 mod resilience;
 mod service_auth;
+mod service_limits;
 mod sign_in;
 mod wire;

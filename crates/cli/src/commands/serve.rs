@@ -6,13 +6,15 @@ use std::time::Duration;
 
 use commerce_model::Catalog;
 use commerce_service::auth::{AuthSettings, Authenticator, KeySource};
-use commerce_service::{ServiceConfig, Simulation, SqliteStore};
+use commerce_service::store::StoreOptions;
+use commerce_service::{ServerLimits, ServiceConfig, Simulation, SqliteStore};
 
 use crate::cli::{ServeArgs, ServeAuth};
 use crate::endpoint::local_store_path;
 use crate::error::CliError;
 
 pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let simulation = simulation(&args)?;
     let auth = authenticator(&args).await?;
     let catalog = match &args.catalog {
         Some(path) => read_catalog(path)?,
@@ -22,30 +24,45 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         Some(path) => path.clone(),
         None => local_store_path()?,
     };
-    let store = SqliteStore::open(&path, &catalog)
-        .map_err(|e| CliError::Other(format!("could not open the store {}: {e}", path.display())))?;
-    let config = ServiceConfig {
-        simulation: Simulation {
-            latency: args.simulate_latency.unwrap_or(Duration::ZERO),
-            throttle: args.simulate_throttle,
-            errors: args.simulate_errors,
-            retry_after_secs: args.simulate_retry_after,
-        },
-        auth,
-        ..ServiceConfig::default()
-    };
-    let app = commerce_service::app(Arc::new(store), &config);
+    // Bound before the store is opened: an address in use leaves no new store file behind.
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| CliError::Other(format!("could not listen on {}: {e}", args.listen)))?;
     let address = listener.local_addr().map_err(|e| CliError::Other(e.to_string()))?;
+    let options = StoreOptions { busy_timeout: args.busy_timeout, ..StoreOptions::default() };
+    let store = SqliteStore::open_with(&path, &catalog, &options)
+        .map_err(|e| CliError::Other(format!("could not open the store {}: {e}", path.display())))?;
+    let config = ServiceConfig { simulation, auth, ..ServiceConfig::default() };
+    let app = commerce_service::app(Arc::new(store), &config);
+    let limits = ServerLimits {
+        header_read_timeout: args.header_timeout,
+        drain_timeout: args.drain_timeout,
+        max_connections: args.max_connections,
+    };
+    let shutdown = commerce_service::shutdown_signal();
     // The first line of stdout names the address, so scripts that asked for port 0 can read it.
     println!("listening on http://{address} (store {})", path.display());
-    commerce_service::serve(listener, app, commerce_service::shutdown_signal())
+    commerce_service::serve_with_limits(listener, app, limits, shutdown)
         .await
         .map_err(|e| CliError::Other(format!("the service stopped: {e}")))?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The emulator settings; each share is checked when parsed, their sum here.
+fn simulation(args: &ServeArgs) -> Result<Simulation, CliError> {
+    if args.simulate_throttle + args.simulate_errors > 1.0 {
+        return Err(usage(&format!(
+            "--simulate-throttle {} and --simulate-errors {} add up to more than 1: they are shares of the same requests",
+            args.simulate_throttle, args.simulate_errors
+        )));
+    }
+    Ok(Simulation {
+        latency: args.simulate_latency.unwrap_or(Duration::ZERO),
+        throttle: args.simulate_throttle,
+        errors: args.simulate_errors,
+        retry_after_secs: args.simulate_retry_after,
+    })
 }
 
 /// The token checker `--auth` asks for, with its keys loaded if they can be: a JWKS URL that

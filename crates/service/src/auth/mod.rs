@@ -175,6 +175,13 @@ impl Authenticator {
     async fn verify(&self, token: &str) -> Result<Verified, Denied> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| Denied::Invalid("the token is not a well-formed JWT".into()))?;
+        // RFC 7515 §4.1.11: extensions listed in `crit` must be understood, and this service
+        // understands none.
+        if header.crit.is_some() {
+            return Err(Denied::Invalid(
+                "the token's header lists critical extensions (crit) this service does not support".into(),
+            ));
+        }
         if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
             return Err(Denied::Invalid("the token is not signed with RS256 or ES256".into()));
         }

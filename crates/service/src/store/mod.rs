@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use commerce_model::wire::{AuditEntry, Policy};
 use commerce_model::{ModelError, PolicyId, PolicyValue, Scope, Target, TargetPolicy};
 
-pub use sqlite::{SCHEMA_VERSION, SqliteStore};
+pub use sqlite::{SCHEMA_VERSION, SqliteStore, StoreOptions};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +21,17 @@ pub enum StoreError {
     Refused(#[from] ModelError),
     #[error("{target} changed since it was read (it is now at version {current}): read it again and retry")]
     VersionMismatch { target: Target, current: u64 },
+    /// Another process holds the store's write lock longer than the busy timeout.
+    #[error("the store {0} is locked by another process (a write waited for its lock and gave up): retry later")]
+    Busy(String),
+    /// The store's file or file system cannot be written.
+    #[error(
+        "the store {0} is read-only: it can be read but not changed (check the file's permissions and its file system)"
+    )]
+    ReadOnly(String),
+    /// SQLITE_FULL.
+    #[error("the disk of the store {0} is full: free some space and retry")]
+    Full(String),
     #[error("the store failed: {0}")]
     Backend(Box<dyn std::error::Error + Send + Sync>),
     #[error("the store's data is damaged: {0}")]
@@ -46,6 +57,10 @@ pub enum Expected {
     Any,
     /// Only one of these: the caller read one of them and must not overwrite a newer change.
     OneOf(Vec<u64>),
+    /// Any but these (`If-None-Match` with entity tags).
+    NoneOf(Vec<u64>),
+    /// Both conditions (`If-Match` and `If-None-Match` together).
+    Both(Box<Expected>, Box<Expected>),
 }
 
 impl Expected {
@@ -53,6 +68,8 @@ impl Expected {
         match self {
             Self::Any => true,
             Self::OneOf(versions) => versions.contains(&current),
+            Self::NoneOf(versions) => !versions.contains(&current),
+            Self::Both(a, b) => a.allows(current) && b.allows(current),
         }
     }
 }

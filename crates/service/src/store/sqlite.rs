@@ -1,16 +1,22 @@
 //! A [`PolicyStore`] in one SQLite file: WAL, `synchronous=FULL` (a change is on disk before
-//! its answer leaves), one connection behind a mutex, calls run on tokio's blocking pool so a
-//! slow disk never stalls the async workers.
+//! its answer leaves), one writer and a few read-only readers (`sqlite_connections.rs`), calls
+//! run on tokio's blocking pool so a slow disk never stalls the async workers. A file that
+//! cannot be written (its mode, a read-only mount) is opened read-only: reads work, writes are
+//! refused as "read-only".
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use commerce_model::wire::{AuditEntry, Policy};
 use commerce_model::{Catalog, PolicyId, PolicyValue, Scope, Target, TargetPolicy, trial_rule};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, MAIN_DB, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{ChangeContext, PolicyStore, StoreError, Versioned};
+
+#[path = "sqlite_connections.rs"]
+mod connections;
+use connections::Connections;
+pub use connections::StoreOptions;
 
 /// The layout version kept in SQLite's `user_version`: a store written by a newer
 /// commerce-policy is refused rather than misread.
@@ -27,56 +33,79 @@ impl From<rusqlite::Error> for StoreError {
 
 /// A [`PolicyStore`] in one SQLite file.
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    connections: Connections,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the store at `path` and adds what `catalog` lists that the
     /// store lacks. Values already stored are never changed by seeding.
     pub fn open(path: &Path, catalog: &Catalog) -> Result<Self, StoreError> {
-        Self::init(Connection::open(path)?, catalog)
+        Self::open_with(path, catalog, &StoreOptions::default())
+    }
+
+    /// As [`SqliteStore::open`], with `options`. A file SQLite can only open read-only is
+    /// checked (its layout must be current) but neither migrated nor seeded.
+    pub fn open_with(path: &Path, catalog: &Catalog, options: &StoreOptions) -> Result<Self, StoreError> {
+        let name = path.display().to_string();
+        let classify = |e: StoreError| connections::classify(e, &name);
+        // SQLite opens a file it may not write read-only, silently: that is asked afterwards.
+        let mut conn = Connection::open(path).map_err(|e| classify(e.into()))?;
+        conn.busy_timeout(options.busy_timeout)?;
+        let read_only = conn.is_readonly(MAIN_DB)?;
+        if read_only {
+            check_layout(&conn, &name).map_err(classify)?;
+            // Info, not a warning: `serve` logs it, a CLI command over the local store stays quiet.
+            tracing::info!(store = %name, "the store is read-only: reads work, changes are refused");
+        } else {
+            prepare(&mut conn, catalog).map_err(classify)?;
+        }
+        Ok(Self { connections: Connections::new(conn, Some(path), options, read_only).map_err(classify)? })
     }
 
     /// A store that lives in memory only, for unit tests.
     pub fn in_memory(catalog: &Catalog) -> Result<Self, StoreError> {
-        Self::init(Connection::open_in_memory()?, catalog)
+        let mut conn = Connection::open_in_memory()?;
+        prepare(&mut conn, catalog)?;
+        Ok(Self { connections: Connections::new(conn, None, &StoreOptions::default(), false)? })
     }
 
-    fn init(mut conn: Connection, catalog: &Catalog) -> Result<Self, StoreError> {
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version > SCHEMA_VERSION {
-            return Err(StoreError::Newer(version));
-        }
-        // Older layouts are migrated in place, in the same transaction as everything else.
-        if version == 1 {
-            tx.execute_batch(MIGRATE_1_TO_2)?;
-        }
-        tx.execute_batch(SCHEMA)?;
-        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-        seed(&tx, catalog)?;
-        tx.commit()?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+    /// Whether the store could only be opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.connections.is_read_only()
     }
+}
 
-    /// Runs `f` with the connection on the blocking pool.
-    async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            // A panic while holding the lock cannot leave SQLite half-written (transactions
-            // roll back on drop), so a poisoned lock is still safe to use.
-            let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| StoreError::Backend(Box::new(e)))?
+/// Sets the connection up and brings the layout and the seed up to date, in one transaction.
+fn prepare(conn: &mut Connection, catalog: &Catalog) -> Result<(), StoreError> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Newer(version));
+    }
+    // Older layouts are migrated in place, in the same transaction as everything else.
+    if version == 1 {
+        tx.execute_batch(MIGRATE_1_TO_2)?;
+    }
+    tx.execute_batch(SCHEMA)?;
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    seed(&tx, catalog)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// A read-only store can be read only in the current layout: it cannot be migrated.
+fn check_layout(conn: &Connection, name: &str) -> Result<(), StoreError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    match version {
+        SCHEMA_VERSION => Ok(()),
+        v if v > SCHEMA_VERSION => Err(StoreError::Newer(v)),
+        0 => Err(StoreError::ReadOnly(name.to_string())),
+        v => Err(StoreError::Corrupt(format!(
+            "the store {name} is read-only and in an older layout ({v}): make it writable once so it can be upgraded"
+        ))),
     }
 }
 
@@ -306,40 +335,43 @@ impl AuditRow {
 #[async_trait]
 impl PolicyStore for SqliteStore {
     async fn policies(&self) -> Result<Vec<Policy>, StoreError> {
-        self.run(|conn| {
-            let mut stmt = conn.prepare_cached("SELECT id, description, default_value FROM policies ORDER BY id")?;
-            let rows =
-                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
-            rows.map(|row| {
-                let (id, description, default) = row?;
-                Ok(Policy { id: parse(id)?, description, default_value: parse(default)? })
+        self.connections
+            .read(|conn| {
+                let mut stmt =
+                    conn.prepare_cached("SELECT id, description, default_value FROM policies ORDER BY id")?;
+                let rows = stmt
+                    .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+                rows.map(|row| {
+                    let (id, description, default) = row?;
+                    Ok(Policy { id: parse(id)?, description, default_value: parse(default)? })
+                })
+                .collect()
             })
-            .collect()
-        })
-        .await
+            .await
     }
 
     async fn policy(&self, id: &PolicyId) -> Result<Versioned<Policy>, StoreError> {
         let id = id.clone();
         // Policies themselves are not changed through the API: they stay at version 1.
-        self.run(move |conn| Ok(Versioned { value: canonical_policy(conn, &id)?, version: 1 })).await
+        self.connections.read(move |conn| Ok(Versioned { value: canonical_policy(conn, &id)?, version: 1 })).await
     }
 
     async fn values(&self, policy: &PolicyId, scope: Scope) -> Result<Vec<Versioned<TargetPolicy>>, StoreError> {
         let policy = policy.clone();
-        self.run(move |conn| list_values(conn, &policy, scope)).await
+        self.connections.read(move |conn| list_values(conn, &policy, scope)).await
     }
 
     async fn value(&self, policy: &PolicyId, target: &Target) -> Result<Versioned<TargetPolicy>, StoreError> {
         let (policy, target) = (policy.clone(), target.clone());
-        self.run(move |conn| {
-            let policy = canonical_policy(conn, &policy)?;
-            let row = target_row(conn, &target)?;
-            let (value, version) = stored_value(conn, &policy.id, &row.target)?;
-            let value = TargetPolicy { policy_id: policy.id, target: row.target, name: row.name, value };
-            Ok(Versioned { value, version })
-        })
-        .await
+        self.connections
+            .read(move |conn| {
+                let policy = canonical_policy(conn, &policy)?;
+                let row = target_row(conn, &target)?;
+                let (value, version) = stored_value(conn, &policy.id, &row.target)?;
+                let value = TargetPolicy { policy_id: policy.id, target: row.target, name: row.name, value };
+                Ok(Versioned { value, version })
+            })
+            .await
     }
 
     async fn set_value(
@@ -350,30 +382,32 @@ impl PolicyStore for SqliteStore {
         ctx: &ChangeContext,
     ) -> Result<Versioned<TargetPolicy>, StoreError> {
         let (policy, target, ctx) = (policy.clone(), target.clone(), ctx.clone());
-        self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let policy = canonical_policy(&tx, &policy)?;
-            let row = target_row(&tx, &target)?;
-            trial_rule(&row.target, &row.name, row.trials, value)?;
-            let version = write_value(&tx, &policy.id, &row, value, &ctx)?;
-            tx.commit()?;
-            let value = TargetPolicy { policy_id: policy.id, target: row.target, name: row.name, value };
-            Ok(Versioned { value, version })
-        })
-        .await
+        self.connections
+            .write(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let policy = canonical_policy(&tx, &policy)?;
+                let row = target_row(&tx, &target)?;
+                trial_rule(&row.target, &row.name, row.trials, value)?;
+                let version = write_value(&tx, &policy.id, &row, value, &ctx)?;
+                tx.commit()?;
+                let value = TargetPolicy { policy_id: policy.id, target: row.target, name: row.name, value };
+                Ok(Versioned { value, version })
+            })
+            .await
     }
 
     async fn audit(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
-        self.run(move |conn| {
-            let mut stmt = conn.prepare_cached(
+        self.connections
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(
                 "SELECT id, at, actor, policy_id, scope, target_id, target_name, old_value, new_value, correlation_id,
                         actor_object_id, actor_app_id, actor_upn
                    FROM audit ORDER BY id DESC LIMIT ?1",
             )?;
-            let rows = stmt.query_map([limit], AuditRow::read)?;
-            rows.map(|row| row?.into_entry()).collect()
-        })
-        .await
+                let rows = stmt.query_map([limit], AuditRow::read)?;
+                rows.map(|row| row?.into_entry()).collect()
+            })
+            .await
     }
 }
 
