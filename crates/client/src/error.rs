@@ -56,6 +56,8 @@ impl ClientError {
                 403 => ErrorKind::Forbidden,
                 404 => ErrorKind::NotFound,
                 409 | 412 => ErrorKind::Conflict,
+                // 507: the service's store is read-only or full; waiting does not help.
+                507 => ErrorKind::Other,
                 408 | 429 | 500..=599 => ErrorKind::Unavailable,
                 _ => ErrorKind::Other,
             },

@@ -306,6 +306,7 @@ fn a_damaged_row_in_the_local_store_fails_at_once_naming_the_store() {
     run.assert_fails_with(1);
     assert!(run.stderr.contains(&format!("the local store {}", store.display())), "{run:#?}");
     assert!(run.stderr.contains("'Maybe'") && !run.stderr.contains("network"), "{run:#?}");
+    assert!(run.stderr.contains("for product CFQ7TTC0H9MP"), "the line names the row: {run:#?}");
 }
 
 #[cfg(unix)]

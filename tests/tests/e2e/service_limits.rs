@@ -221,6 +221,19 @@ fn a_read_only_store_answers_reads_and_refuses_changes_as_read_only() {
     assert_eq!(put.status(), 507);
     let body: Value = put.json().expect("JSON");
     assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("is read-only")), "{body}");
+    // Not a passing outage: the binary says so at once, with exit 1 rather than 7.
+    let change = sb.against(&svc.url).run(&[
+        "product-policies",
+        "update",
+        "--product-id",
+        "CFQ7TTC0H9MP",
+        "--value",
+        "Disabled",
+        "-o",
+        "json",
+    ]);
+    change.assert_fails_with(1);
+    assert!(change.stderr.contains("is read-only") && !change.stderr.contains("tries"), "{change:#?}");
 }
 
 #[test]

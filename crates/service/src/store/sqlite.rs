@@ -198,7 +198,16 @@ fn stored_value(conn: &Connection, policy: &PolicyId, target: &Target) -> Result
         )
         .optional()?
         .ok_or_else(|| StoreError::Corrupt(format!("no value of {policy} for {target}")))?;
-    Ok((parse(value)?, stored_version(version)?))
+    let row = || format!("the stored value of {policy} for {target}");
+    Ok((parse(value).map_err(in_row(row()))?, stored_version(version).map_err(in_row(row()))?))
+}
+
+/// Names the row a damaged value was read from, so whoever repairs the store knows where.
+fn in_row(row: String) -> impl FnOnce(StoreError) -> StoreError {
+    move |e| match e {
+        StoreError::Corrupt(why) => StoreError::Corrupt(format!("{row}: {why}")),
+        other => other,
+    }
 }
 
 /// Writes a new value (if it differs) with its audit entry; returns the version it has.
@@ -264,9 +273,11 @@ fn list_values(conn: &Connection, policy: &PolicyId, scope: Scope) -> Result<Vec
     })?;
     rows.map(|row| {
         let (id, name, value, version) = row?;
-        let target = Target::parse(scope, &id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let value = TargetPolicy { policy_id: policy.id.clone(), target, name, value: parse(value)? };
-        Ok(Versioned { value, version: stored_version(version)? })
+        let at = || format!("the stored value of {} for {scope} {id}", policy.id);
+        let target = Target::parse(scope, &id).map_err(|e| StoreError::Corrupt(format!("{}: {e}", at())))?;
+        let value = parse(value).map_err(in_row(at()))?;
+        let version = stored_version(version).map_err(in_row(at()))?;
+        Ok(Versioned { value: TargetPolicy { policy_id: policy.id.clone(), target, name, value }, version })
     })
     .collect()
 }
