@@ -49,20 +49,24 @@ impl Printer {
     }
 
     /// Writes text as it is: JUnit reports, baseline files, summaries.
-    ///
-    /// A reader that closed the pipe (`| head`) ends the command quietly with exit 141, the
-    /// code a Unix tool killed by SIGPIPE leaves, so `set -o pipefail` sees that not all was
-    /// read; any other write error (a full disk) is exit 1 with the reason. Never 0.
     pub fn write(&self, text: &str) -> Result<(), CliError> {
-        let mut out = std::io::stdout().lock();
-        let written = out
-            .write_all(text.as_bytes())
-            .and_then(|()| if text.ends_with('\n') { Ok(()) } else { out.write_all(b"\n") });
-        match written.and_then(|()| out.flush()) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(CLOSED_PIPE),
-            Err(e) => Err(CliError::Other(format!("could not write the output: {e}"))),
-        }
+        write_stdout(text)
+    }
+}
+
+/// Writes text to stdout, ending it with a newline.
+///
+/// A reader that closed the pipe (`| head`) ends the command quietly with exit 141, the
+/// code a Unix tool killed by SIGPIPE leaves, so `set -o pipefail` sees that not all was
+/// read; any other write error (a full disk) is exit 1 with the reason. Never 0.
+pub fn write_stdout(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    let written =
+        out.write_all(text.as_bytes()).and_then(|()| if text.ends_with('\n') { Ok(()) } else { out.write_all(b"\n") });
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(CLOSED_PIPE),
+        Err(e) => Err(CliError::Other(format!("could not write the output: {e}"))),
     }
 }
 

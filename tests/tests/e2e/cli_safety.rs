@@ -309,6 +309,16 @@ fn output_to_a_closed_pipe_exits_141_quietly_and_to_a_full_device_exits_1() {
 }
 
 #[test]
+fn describe_cli_to_a_closed_pipe_exits_141_without_a_panic() {
+    let sb = Sandbox::new();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = sb.command().arg("describe-cli").stdout(writer).stderr(Stdio::piped()).output().unwrap();
+    assert_eq!(out.status.code(), Some(141), "{out:?}");
+    assert!(out.stderr.is_empty(), "quiet, no panic: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn credentials_in_the_endpoint_url_are_never_printed() {
     let sb = Sandbox::new();
     let svc = sb.serve(&sb.path("store.db"), &[]);

@@ -14,8 +14,7 @@ pub fn print() -> Result<(), CliError> {
     command.build();
     let tree = describe(&command, &[]);
     let text = serde_json::to_string_pretty(&tree).map_err(|e| CliError::Other(e.to_string()))?;
-    println!("{text}");
-    Ok(())
+    crate::output::write_stdout(&text)
 }
 
 fn describe(command: &clap::Command, parents: &[&str]) -> Value {

@@ -1,5 +1,6 @@
 //! `serve`: our policy service on a socket.
 
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,7 +42,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     };
     let shutdown = commerce_service::shutdown_signal();
     // The first line of stdout names the address, so scripts that asked for port 0 can read it.
-    println!("listening on http://{address} (store {})", path.display());
+    // Not `println!`: with stdout closed (a script that read nothing) it would panic. The
+    // service's own output is its log on stderr.
+    let _ = writeln!(std::io::stdout(), "listening on http://{address} (store {})", path.display());
+    let _ = std::io::stdout().flush();
     commerce_service::serve_with_limits(listener, app, limits, shutdown)
         .await
         .map_err(|e| CliError::Other(format!("the service stopped: {e}")))?;
