@@ -70,8 +70,8 @@ pub async fn carry_out(client: &Client, planned: Planned, mode: Mode) -> ChangeR
     let etag = match &change.etag {
         Some(etag) => Some(etag.clone()),
         None => match read_again(client, &change).await {
-            Ok(Ok(etag)) => etag,
-            Ok(Err(settled)) | Err(settled) => return settled,
+            Ok(etag) => etag,
+            Err(settled) => return settled,
         },
     };
     match client.set(&change.policy_id, &change.target, change.after, etag.as_deref()).await {
@@ -92,14 +92,14 @@ pub async fn carry_out(client: &Client, planned: Planned, mode: Mode) -> ChangeR
 
 /// Reads the target just before writing, when the plan carried no entity tag: `Ok(etag)` to
 /// go on, or the settled result when it already has the wanted value or someone changed it.
-async fn read_again(client: &Client, change: &Change) -> Result<Result<Option<String>, ChangeResult>, ChangeResult> {
+async fn read_again(client: &Client, change: &Change) -> Result<Option<String>, ChangeResult> {
     let now = client.get(&change.policy_id, &change.target).await.map_err(|e| failed(change, None, &e))?;
     let value = now.value.clone().into_target().map(|(p, _)| p.value);
-    Ok(match value {
+    match value {
         Some(value) if value == change.after => Err(result(change, Status::Unchanged, Some(value), None)),
         Some(value) if value != change.before => Err(conflict(change, value, now.correlation_id)),
         _ => Ok(now.etag),
-    })
+    }
 }
 
 /// The service refused the write because the version moved: say what it is now. A target
