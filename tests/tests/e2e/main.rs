@@ -6,6 +6,7 @@ mod baseline;
 mod cli;
 mod cli_safety;
 mod client_faults;
+mod endpoint_choice;
 mod module_manifest;
 mod module_output;
 mod module_parameter_sets;

@@ -11,7 +11,7 @@ use commerce_signin::{
 use serde::Serialize;
 
 use crate::cli::{ConnectArgs, Format, GlobalArgs};
-use crate::endpoint::{data_dir, given_by_environment};
+use crate::endpoint::{data_dir, given_by_environment, licensing_endpoint};
 use crate::error::CliError;
 use crate::output::{Printer, for_terminal, without_credentials};
 
@@ -136,7 +136,7 @@ fn profile(args: &ConnectArgs, global: &GlobalArgs, flow: Flow, given: &Given) -
         return Err(CliError::Usage("--access-token is empty".into()));
     }
     let endpoint = match global.endpoint.as_deref().map(str::trim) {
-        None | Some("" | "microsoft") => args.environment.licensing_endpoint().to_string(),
+        None | Some("" | "microsoft") => licensing_endpoint(args.environment),
         Some("local") => {
             return Err(CliError::Usage(
                 "--endpoint local needs no sign-in: connect to a tenant or a service URL".into(),
