@@ -31,7 +31,33 @@ struct Connection {
     renewable: bool,
 }
 
+/// Signs in and makes the tenant where commands go; a failure says where they go instead, so
+/// no one takes the next command for one sent to the tenant just tried.
 pub async fn connect(global: &GlobalArgs, args: ConnectArgs) -> Result<(), CliError> {
+    match sign_in_and_save(global, args).await {
+        Ok(()) => Ok(()),
+        Err(error) => Err(CliError::Noted { error: Box::new(error), note: still_active() }),
+    }
+}
+
+/// Which connection the failed `connect` left in place.
+fn still_active() -> String {
+    let read = data_dir().ok().and_then(|dir| Profile::read(&dir).ok());
+    match read {
+        Some(Saved::Connection(profile)) => {
+            format!("still connected to {}", without_credentials(&profile.describe()))
+        }
+        Some(Saved::Missing) => {
+            "no connection is active: commands without --endpoint go to the embedded local store".into()
+        }
+        Some(Saved::Damaged { path, .. }) => {
+            format!("the saved connection {} is damaged: run `commerce-policy disconnect`", path.display())
+        }
+        None => "the saved connection could not be read".into(),
+    }
+}
+
+async fn sign_in_and_save(global: &GlobalArgs, args: ConnectArgs) -> Result<(), CliError> {
     let flow = flow(&args, global)?;
     let mut given = given_by_environment();
     given.access_token = global.access_token.clone().map(Secret::new);
