@@ -1,7 +1,7 @@
 //! `connect` and `disconnect`: sign in to a tenant, keep the sign-in in the OS credential
 //! store, and make the tenant where commands go; or forget it all.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::time::{Duration, UNIX_EPOCH};
 
 use commerce_signin::{
@@ -14,6 +14,7 @@ use crate::cli::{ConnectArgs, Format, GlobalArgs};
 use crate::endpoint::{data_dir, given_by_environment, licensing_endpoint};
 use crate::error::CliError;
 use crate::output::{Printer, for_terminal, without_credentials};
+use crate::text;
 
 /// What `connect` did, with the names the module's Connect-MSCommerce returns.
 #[derive(Serialize)]
@@ -205,11 +206,7 @@ fn read_client_secret(client_id: &str) -> Result<Secret, CliError> {
         rpassword::prompt_password(format!("Client secret of application {client_id}: "))
             .map_err(|e| CliError::Other(format!("could not read the client secret: {e}")))?
     } else {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| CliError::Other(format!("could not read the client secret from stdin: {e}")))?;
-        text
+        text::read_stdin().map_err(|e| CliError::Other(format!("could not read the client secret from stdin: {e}")))?
     };
     let secret = Secret::new(secret.trim());
     if secret.is_empty() {
