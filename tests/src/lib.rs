@@ -58,6 +58,9 @@ impl Run {
     }
 }
 
+/// The variables by which a pipeline says it runs one (CI, Azure Pipelines, GitHub, GitLab).
+pub const PIPELINE_VARIABLES: [&str; 4] = ["CI", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI"];
+
 /// A sandbox: its own data folder, so the embedded default store is private to the test,
 /// and its own name in the OS credential store.
 pub struct Sandbox {
@@ -82,15 +85,21 @@ impl Sandbox {
         self.dir.path().join(name)
     }
 
-    /// The binary, with this sandbox's data folder and no endpoint from the environment.
+    /// The binary, with this sandbox's data folder, no endpoint from the environment, and
+    /// none of the variables that say "a pipeline" (the suite runs in one, and they make the
+    /// binary refuse its implicit local default): a test that means them sets them.
     pub fn command(&self) -> Command {
         let mut command = Command::new(binary());
+        for name in PIPELINE_VARIABLES {
+            command.env_remove(name);
+        }
         command
             .env("COMMERCE_POLICY_DATA_DIR", self.dir.path().join("data"))
             .env_remove("COMMERCE_POLICY_ENDPOINT")
             .env_remove("COMMERCE_POLICY_OUTPUT")
             .env_remove("COMMERCE_POLICY_ACCESS_TOKEN")
             .env_remove("COMMERCE_POLICY_CLIENT_SECRET")
+            .env_remove("COMMERCE_POLICY_MICROSOFT_ENDPOINT")
             .env_remove("COMMERCE_POLICY_KEYRING")
             .env("COMMERCE_POLICY_KEYRING_SERVICE", &self.keyring_service)
             .env_remove("RUST_LOG");

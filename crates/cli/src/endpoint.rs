@@ -8,7 +8,7 @@ use commerce_client::{Client, MICROSOFT_ENDPOINT, RetryPolicy, Transport, Transp
 use commerce_model::Catalog;
 use commerce_model::wire::ErrorBody;
 use commerce_service::{ServiceConfig, SqliteStore};
-use commerce_signin::{Given, Profile, Secret, Session};
+use commerce_signin::{Cloud, Given, Profile, Secret, Session, SignInError};
 use tracing::instrument::WithSubscriber;
 use tracing::subscriber::NoSubscriber;
 
@@ -22,8 +22,10 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// `--endpoint` if given, else the connected tenant, else the embedded default. The
-    /// tenant's token goes only to the tenant's own endpoint.
+    /// `--endpoint` if given, else the connected tenant, else Microsoft's service when a
+    /// token was given (a token is meant for a tenant, never for a file on disk), else the
+    /// embedded default, said on stderr and refused in a pipeline. The tenant's token goes
+    /// only to the tenant's own endpoint.
     pub async fn open(global: &GlobalArgs) -> Result<Self, CliError> {
         let retry = RetryPolicy {
             max_attempts: global.max_retries.map_or(u32::MAX, |n| n.saturating_add(1)),
@@ -33,19 +35,20 @@ impl Endpoint {
         let explicit = global.endpoint.as_deref().map(str::trim).filter(|e| !e.is_empty());
         // `local` needs no connection, so a damaged connection file cannot stand in its way.
         let connected = if explicit == Some("local") { None } else { Profile::load(&data_dir()?)? };
+        let explicit = match (explicit, &connected, &global.access_token) {
+            (None, None, Some(_)) => Some("microsoft"),
+            _ => explicit,
+        };
         let (client, description, profile) = match (explicit, connected) {
-            (Some("local"), _) | (None, None) => {
-                let path = local_store_path()?;
-                let client = Client::with_transport("http://local", Arc::new(InProcess::open(&path, global.verbose)?));
-                (client, format!("local ({})", path.display()), None)
-            }
+            (Some("local"), _) => local(global)?,
+            (None, None) => implicit_local(global)?,
             (None, Some(profile)) => (http_client(&profile.endpoint, global)?, profile.describe(), Some(profile)),
             (Some(name), connected) => {
-                let url = if name == "microsoft" { MICROSOFT_ENDPOINT } else { name };
-                let profile = connected.filter(|p| same_url(&p.endpoint, url));
+                let url = if name == "microsoft" { microsoft_endpoint() } else { name.to_string() };
+                let profile = connected.filter(|p| same_url(&p.endpoint, &url));
                 let description =
                     profile.as_ref().map_or_else(|| url.trim_end_matches('/').to_string(), Profile::describe);
-                (http_client(url, global)?, description, profile)
+                (http_client(&url, global)?, description, profile)
             }
         };
         let token = match (&global.access_token, profile) {
@@ -55,6 +58,52 @@ impl Endpoint {
         };
         Ok(Self { client: client.with_retry(retry).with_token(token), description })
     }
+}
+
+type Resolved = (Client, String, Option<Profile>);
+
+/// The embedded local service, in this process.
+fn local(global: &GlobalArgs) -> Result<Resolved, CliError> {
+    let path = local_store_path()?;
+    let client = Client::with_transport("http://local", Arc::new(InProcess::open(&path, global.verbose)?));
+    Ok((client, format!("local ({})", path.display()), None))
+}
+
+/// The variables by which a pipeline (GitHub Actions, Azure Pipelines, GitLab, most others)
+/// says it runs one: there a forgotten sign-in must fail, not pass against a file on disk.
+pub const PIPELINE_VARIABLES: [&str; 4] = ["CI", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI"];
+
+/// The embedded default chosen for want of anything else: fine for someone trying the tool,
+/// who is told so every time; refused in a pipeline, where it means a sign-in was forgotten.
+fn implicit_local(global: &GlobalArgs) -> Result<Resolved, CliError> {
+    if let Some(name) = PIPELINE_VARIABLES.iter().find(|n| std::env::var_os(n).is_some_and(|v| !v.is_empty())) {
+        return Err(CliError::Auth(SignInError::NotSignedIn(format!(
+            "no tenant connected and {name} is set (a pipeline): run `commerce-policy connect`, or pass --endpoint local to use the embedded local store"
+        ))));
+    }
+    let path = local_store_path()?;
+    let resolved = local(global)?;
+    eprintln!(
+        "commerce-policy: no tenant connected: using the embedded local store {} (pass --endpoint local to choose it, or connect)",
+        path.display()
+    );
+    Ok(resolved)
+}
+
+/// Microsoft's licensing service: `COMMERCE_POLICY_MICROSOFT_ENDPOINT` overrides its host,
+/// for tests and for a sovereign cloud whose host Microsoft names elsewhere.
+pub fn microsoft_endpoint() -> String {
+    microsoft_override().unwrap_or_else(|| MICROSOFT_ENDPOINT.to_string())
+}
+
+/// The licensing service of `cloud`, or the override of [`microsoft_endpoint`].
+pub fn licensing_endpoint(cloud: Cloud) -> String {
+    microsoft_override().unwrap_or_else(|| cloud.licensing_endpoint().to_string())
+}
+
+fn microsoft_override() -> Option<String> {
+    let value = std::env::var("COMMERCE_POLICY_MICROSOFT_ENDPOINT").ok()?;
+    Some(value.trim().trim_end_matches('/').to_string()).filter(|v| !v.is_empty())
 }
 
 /// The connected tenant's token: kept, refreshed, or signed in again unattended.

@@ -43,6 +43,9 @@ pub enum CliError {
     Auth(#[from] SignInError),
     #[error("{0}")]
     Other(String),
+    /// A failure with what the person must know besides (where the next command goes).
+    #[error("{error}; {note}")]
+    Noted { error: Box<CliError>, note: String },
 }
 
 impl CliError {
@@ -93,6 +96,7 @@ impl CliError {
                 SignInError::Store(_) => exit::OTHER,
             },
             Self::Other(_) => exit::OTHER,
+            Self::Noted { error, .. } => error.exit_code(),
         }
     }
 }

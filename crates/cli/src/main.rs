@@ -9,6 +9,7 @@ mod junit;
 mod output;
 mod progress;
 mod records;
+mod text;
 
 use std::process::ExitCode;
 

@@ -31,16 +31,12 @@ impl Cloud {
         }
     }
 
-    /// The licensing service of this cloud. Only the worldwide host is documented for
-    /// MSCommerce; the others follow each cloud's Microsoft 365 naming and can be
-    /// overridden with `--endpoint`.
+    /// The licensing service of this cloud: the one host in every cloud. Microsoft names no
+    /// other; MSCloudLoginAssistant (`WorkloadEndpoints.psd1`) sends the licensing workload
+    /// there in every environment and changes only the sign-in authority, and self-service
+    /// purchase is not offered to government customers (Microsoft's FAQ). docs/sign-in.md.
     pub fn licensing_endpoint(self) -> &'static str {
-        match self {
-            Cloud::Worldwide => "https://licensing.m365.microsoft.com",
-            Cloud::UsGovHigh => "https://licensing.m365.microsoft.us",
-            Cloud::UsGovDod => "https://licensing.dod.m365.microsoft.us",
-            Cloud::China => "https://licensing.m365.microsoftonline.cn",
-        }
+        "https://licensing.m365.microsoft.com"
     }
 
     pub fn name(self) -> &'static str {
@@ -87,5 +83,15 @@ mod tests {
         assert_eq!("AzureUSGovernment".parse::<Cloud>(), Ok(Cloud::UsGovHigh));
         assert_eq!("AzureChinaCloud".parse::<Cloud>(), Ok(Cloud::China));
         assert!("mars".parse::<Cloud>().unwrap_err().contains("usgov-high"));
+    }
+
+    #[test]
+    fn every_cloud_uses_the_one_licensing_host_and_its_own_authority() {
+        for cloud in Cloud::ALL {
+            assert_eq!(cloud.licensing_endpoint(), "https://licensing.m365.microsoft.com", "{cloud}");
+        }
+        assert_eq!(Cloud::UsGovHigh.authority(), "https://login.microsoftonline.us");
+        assert_eq!(Cloud::UsGovDod.authority(), "https://login.microsoftonline.us");
+        assert_eq!(Cloud::China.authority(), "https://login.partner.microsoftonline.cn");
     }
 }

@@ -235,9 +235,10 @@ fn former_ids_pin_the_current_product() {
 fn plan_and_apply_work_on_the_embedded_default() {
     let sb = Sandbox::new();
     let file = write(&sb, "baseline.json", LOCKDOWN);
-    sb.run(&["plan", "-f", &file, "--detailed-exitcode"]).assert_fails_with(8);
-    sb.run(&["apply", "-f", &file]).assert_ok();
-    let run = sb.run(&["plan", "-f", &file, "--detailed-exitcode"]);
+    let local = sb.against("local");
+    local.run(&["plan", "-f", &file, "--detailed-exitcode"]).assert_fails_with(8);
+    local.run(&["apply", "-f", &file]).assert_ok();
+    let run = local.run(&["plan", "-f", &file, "--detailed-exitcode"]);
     run.assert_ok();
     assert!(run.stdout.contains("No changes"), "{}", run.stdout);
 }

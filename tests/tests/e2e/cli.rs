@@ -249,9 +249,10 @@ fn malformed_input_is_a_usage_error_not_a_panic() {
         &["serve", "--listen", "0.0.0.0:0"],
         &["nonsense"],
     ] {
-        sb.run(args).assert_fails_with(2);
+        let local: &[&str] = if args.contains(&"--endpoint") { &[] } else { &["--endpoint", "local"] };
+        sb.run(&[local, args].concat()).assert_fails_with(2);
     }
-    let bad_stdin = sb.run_with_stdin(
+    let bad_stdin = sb.against("local").run_with_stdin(
         &["product-policies", "update", "--product-id", "-", "--enabled", "false"],
         "CFQ7TTC0H9MP\nbogus\n",
     );

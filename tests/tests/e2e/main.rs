@@ -3,9 +3,11 @@
 //! faster. Run one subject with `cargo test -p commerce-e2e --test e2e cli::`.
 
 mod baseline;
+mod byte_order_marks;
 mod cli;
 mod cli_safety;
 mod client_faults;
+mod endpoint_choice;
 mod module_manifest;
 mod module_output;
 mod module_parameter_sets;

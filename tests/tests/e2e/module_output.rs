@@ -115,7 +115,7 @@ fn every_type_name_has_a_view_whose_columns_the_binary_prints() {
     for (type_name, args, stdin) in samples {
         let columns =
             views.get(*type_name).unwrap_or_else(|| panic!("no view for {type_name} in CommercePolicy.Format.ps1xml"));
-        let run = Sandbox::new().run_with_stdin(args, stdin);
+        let run = Sandbox::new().against("local").run_with_stdin(args, stdin);
         run.assert_ok();
         let objects = run.json();
         assert_ne!(objects, Json::Array(Vec::new()), "`{}` printed no objects to check", args.join(" "));
@@ -136,7 +136,7 @@ fn update_piped(flags: &[&str], ids: &str) -> Run {
     let mut args = vec!["product-policies", "update", "--policy-id", "AllowSelfServicePurchase"];
     args.extend_from_slice(flags);
     args.extend(["--product-id", "-", "--output", "json"]);
-    Sandbox::new().run_with_stdin(&args, ids)
+    Sandbox::new().against("local").run_with_stdin(&args, ids)
 }
 
 /// Each result's Status by its ProductId (the binary answers in the order products finish).
@@ -196,9 +196,11 @@ fn a_conflict_during_apply_is_a_result_with_the_conflict_exit_code() {
     let baseline =
         r#"{"policyId": "AllowSelfServicePurchase", "products": {"CFQ7TTC0HDB1": "OnlyTrialsWithoutPaymentMethod"}}"#;
     sandbox
+        .against("local")
         .run_with_stdin(&["plan", "--file", "-", "--out", saved.to_str().expect("UTF-8 path")], baseline)
         .assert_ok();
     sandbox
+        .against("local")
         .run(&[
             "product-policies",
             "update",
@@ -210,7 +212,8 @@ fn a_conflict_during_apply_is_a_result_with_the_conflict_exit_code() {
             "Disabled",
         ])
         .assert_ok();
-    let run = sandbox.run(&["apply", "--plan", saved.to_str().expect("UTF-8 path"), "--output", "json"]);
+    let run =
+        sandbox.against("local").run(&["apply", "--plan", saved.to_str().expect("UTF-8 path"), "--output", "json"]);
     run.assert_fails_with(6);
     let results = run.json();
     let conflict = results.as_array().and_then(|r| r.first()).expect("the conflicting result");
@@ -230,12 +233,12 @@ fn quiet_reads_the_drift_exit_code_of_plan() {
 
     let sandbox = Sandbox::new();
     let plan = ["plan", "--file", "-", "--detailed-exitcode", "--output", "json"];
-    let drift = sandbox.run_with_stdin(&plan, DISABLE_ALL);
+    let drift = sandbox.against("local").run_with_stdin(&plan, DISABLE_ALL);
     drift.assert_fails_with(8);
     assert!(drift.json().as_array().is_some_and(|a| !a.is_empty()), "{drift:?}");
 
-    sandbox.run_with_stdin(&["apply", "--file", "-", "--output", "json"], DISABLE_ALL).assert_ok();
-    let matched = sandbox.run_with_stdin(&plan, DISABLE_ALL);
+    sandbox.against("local").run_with_stdin(&["apply", "--file", "-", "--output", "json"], DISABLE_ALL).assert_ok();
+    let matched = sandbox.against("local").run_with_stdin(&plan, DISABLE_ALL);
     matched.assert_ok();
     assert_eq!(matched.json(), Json::Array(Vec::new()));
 }

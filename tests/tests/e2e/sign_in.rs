@@ -78,6 +78,9 @@ fn client_secret_from_stdin_and_a_wrong_one() {
     let wrong = sandbox.run_with_stdin(&connect_args(&provider, &service, &flow), "TESTONLY-not-the-secret");
     wrong.assert_fails_with(3);
     assert!(wrong.stderr.contains("refused the sign-in: invalid_client"), "{wrong:#?}");
+    // The failure says where the next command goes: the connection made above.
+    let active = format!("still connected to tenant {} (worldwide) {}", oidc::TENANT, service.url);
+    assert!(wrong.stderr.contains(&active), "{wrong:#?}");
     assert!(!wrong.stderr.contains("TESTONLY"), "{wrong:#?}");
     // A secret is never taken on the command line.
     let on_command_line = sandbox.run(&["connect", "--client-secret", "TESTONLY-x"]);
@@ -308,6 +311,7 @@ fn usage_errors_say_what_is_missing() {
     let no_tenant = sandbox.run(&["connect", "--client-secret"]);
     no_tenant.assert_fails_with(2);
     assert!(no_tenant.stderr.contains("--tenant-id"), "{no_tenant:#?}");
+    assert!(no_tenant.stderr.contains("no connection is active"), "{no_tenant:#?}");
     let no_client = sandbox.run(&["connect", "--tenant-id", "t", "--federated-token-env", "X"]);
     no_client.assert_fails_with(2);
     assert!(no_client.stderr.contains("--client-id"), "{no_client:#?}");

@@ -18,6 +18,7 @@ use crate::junit;
 use crate::output::Printer;
 use crate::progress;
 use crate::records::ChangeOutput;
+use crate::text;
 
 /// A plan saved by `plan --out`, carried out exactly by `apply --plan`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -212,10 +213,9 @@ fn decode_text(bytes: &[u8]) -> Option<String> {
         char::decode_utf16(units).collect::<Result<String, _>>().ok()
     };
     match bytes {
-        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8(rest.to_vec()).ok(),
         [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
         [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
-        _ => String::from_utf8(bytes.to_vec()).ok(),
+        _ => std::str::from_utf8(bytes).ok().map(|t| text::without_bom(t).to_string()),
     }
 }
 

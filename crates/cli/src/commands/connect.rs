@@ -1,7 +1,7 @@
 //! `connect` and `disconnect`: sign in to a tenant, keep the sign-in in the OS credential
 //! store, and make the tenant where commands go; or forget it all.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::time::{Duration, UNIX_EPOCH};
 
 use commerce_signin::{
@@ -11,9 +11,10 @@ use commerce_signin::{
 use serde::Serialize;
 
 use crate::cli::{ConnectArgs, Format, GlobalArgs};
-use crate::endpoint::{data_dir, given_by_environment};
+use crate::endpoint::{data_dir, given_by_environment, licensing_endpoint};
 use crate::error::CliError;
 use crate::output::{Printer, for_terminal, without_credentials};
+use crate::text;
 
 /// What `connect` did, with the names the module's Connect-MSCommerce returns.
 #[derive(Serialize)]
@@ -31,7 +32,33 @@ struct Connection {
     renewable: bool,
 }
 
+/// Signs in and makes the tenant where commands go; a failure says where they go instead, so
+/// no one takes the next command for one sent to the tenant just tried.
 pub async fn connect(global: &GlobalArgs, args: ConnectArgs) -> Result<(), CliError> {
+    match sign_in_and_save(global, args).await {
+        Ok(()) => Ok(()),
+        Err(error) => Err(CliError::Noted { error: Box::new(error), note: still_active() }),
+    }
+}
+
+/// Which connection the failed `connect` left in place.
+fn still_active() -> String {
+    let read = data_dir().ok().and_then(|dir| Profile::read(&dir).ok());
+    match read {
+        Some(Saved::Connection(profile)) => {
+            format!("still connected to {}", without_credentials(&profile.describe()))
+        }
+        Some(Saved::Missing) => {
+            "no connection is active: commands without --endpoint go to the embedded local store".into()
+        }
+        Some(Saved::Damaged { path, .. }) => {
+            format!("the saved connection {} is damaged: run `commerce-policy disconnect`", path.display())
+        }
+        None => "the saved connection could not be read".into(),
+    }
+}
+
+async fn sign_in_and_save(global: &GlobalArgs, args: ConnectArgs) -> Result<(), CliError> {
     let flow = flow(&args, global)?;
     let mut given = given_by_environment();
     given.access_token = global.access_token.clone().map(Secret::new);
@@ -136,7 +163,7 @@ fn profile(args: &ConnectArgs, global: &GlobalArgs, flow: Flow, given: &Given) -
         return Err(CliError::Usage("--access-token is empty".into()));
     }
     let endpoint = match global.endpoint.as_deref().map(str::trim) {
-        None | Some("" | "microsoft") => args.environment.licensing_endpoint().to_string(),
+        None | Some("" | "microsoft") => licensing_endpoint(args.environment),
         Some("local") => {
             return Err(CliError::Usage(
                 "--endpoint local needs no sign-in: connect to a tenant or a service URL".into(),
@@ -179,11 +206,7 @@ fn read_client_secret(client_id: &str) -> Result<Secret, CliError> {
         rpassword::prompt_password(format!("Client secret of application {client_id}: "))
             .map_err(|e| CliError::Other(format!("could not read the client secret: {e}")))?
     } else {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| CliError::Other(format!("could not read the client secret from stdin: {e}")))?;
-        text
+        text::read_stdin().map_err(|e| CliError::Other(format!("could not read the client secret from stdin: {e}")))?
     };
     let secret = Secret::new(secret.trim());
     if secret.is_empty() {

@@ -13,6 +13,7 @@ use commerce_service::{ServerLimits, ServiceConfig, Simulation, SqliteStore};
 use crate::cli::{ServeArgs, ServeAuth};
 use crate::endpoint::local_store_path;
 use crate::error::CliError;
+use crate::text;
 
 pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let simulation = simulation(&args)?;
@@ -120,5 +121,5 @@ fn usage(message: &str) -> CliError {
 fn read_catalog(path: &Path) -> Result<Catalog, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::Usage(format!("--catalog {}: could not read it: {e}", path.display())))?;
-    Catalog::parse(&text).map_err(|e| CliError::Usage(format!("--catalog {}: {e}", path.display())))
+    Catalog::parse(text::without_bom(&text)).map_err(|e| CliError::Usage(format!("--catalog {}: {e}", path.display())))
 }

@@ -4,7 +4,6 @@
 //! commerce-changes'; this parses the targets, shows progress and prints.
 
 use std::collections::HashSet;
-use std::io::Read;
 
 use commerce_changes::{Mode, Selection, carry_out_all, plan_update};
 use commerce_client::Client;
@@ -15,6 +14,7 @@ use crate::error::CliError;
 use crate::output::Printer;
 use crate::progress;
 use crate::records::ChangeOutput;
+use crate::text;
 
 pub async fn update(client: &Client, printer: &Printer, args: UpdateArgs) -> Result<(), CliError> {
     // Every usage check before the first request: nothing changes for a command that fails.
@@ -51,9 +51,7 @@ fn selection(targets: &UpdateTargets) -> Result<Selection, CliError> {
     let mut words: Vec<String> = Vec::new();
     for arg in &targets.product_id {
         if arg.trim() == "-" {
-            let mut input = String::new();
-            std::io::stdin()
-                .read_to_string(&mut input)
+            let input = text::read_stdin()
                 .map_err(|e| CliError::Usage(format!("could not read product ids from stdin: {e}")))?;
             words.extend(input.split(|c: char| c.is_whitespace() || c == ',').map(str::to_string));
         } else {
