@@ -72,3 +72,16 @@ fn a_pipeline_is_refused_the_implicit_local_default_and_nothing_is_written() {
     command.env("CI", "");
     sb.run_command(command, &["policies", "list"], "").assert_ok();
 }
+
+/// The command line is judged before the endpoint is chosen: in a pipeline with no endpoint,
+/// a malformed id is still a usage error (2), not "no tenant" (3).
+#[test]
+fn a_malformed_id_is_a_usage_error_before_the_endpoint_is_chosen() {
+    let sb = Sandbox::new();
+    let mut command = sb.command();
+    command.env("CI", "true");
+    let run =
+        sb.run_command(command, &["product-policies", "update", "--product-id", "bogus", "--value", "Disabled"], "");
+    run.assert_fails_with(2);
+    assert!(run.stderr.contains("'bogus' is not a product id"), "{run:#?}");
+}

@@ -55,6 +55,11 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Plan(args) => Some(baseline::Input::read(&args.file)?),
         _ => None,
     };
+    // So are the ids of an update (from the command line or stdin).
+    let update_selection = match &cli.command {
+        Command::ProductPolicies(ProductPoliciesCommand::Update(args)) => Some(update::selection(&args.targets)?),
+        _ => None,
+    };
     let endpoint = Endpoint::open(&cli.global).await?;
     let printer = Printer { format: cli.global.output, endpoint: without_credentials(&endpoint.description) };
     let client = &endpoint.client;
@@ -67,7 +72,10 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::ProductPolicies(ProductPoliciesCommand::Get { policy, target }) => {
             product_policies::get(client, &printer, &policy.policy_id, target).await
         }
-        Command::ProductPolicies(ProductPoliciesCommand::Update(args)) => update::update(client, &printer, args).await,
+        Command::ProductPolicies(ProductPoliciesCommand::Update(args)) => match update_selection {
+            Some(selection) => update::update(client, &printer, args, selection).await,
+            None => unreachable!("read above"),
+        },
         Command::Plan(args) => match plan_input {
             Some(input) => baseline::plan(client, &printer, args, input).await,
             None => unreachable!("read above"),

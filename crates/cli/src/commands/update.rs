@@ -16,12 +16,14 @@ use crate::progress;
 use crate::records::ChangeOutput;
 use crate::text;
 
-pub async fn update(client: &Client, printer: &Printer, args: UpdateArgs) -> Result<(), CliError> {
-    // Every usage check before the first request: nothing changes for a command that fails.
-    if printer.format == Format::Junit {
-        return Err(CliError::Usage("--output junit is for plan and apply: use table, json or csv here".into()));
-    }
-    let selection = selection(&args.targets)?;
+/// Carries out an update of `selection`, which the caller read before opening the endpoint
+/// (usage is checked before anything is sent: see `commands::run`).
+pub async fn update(
+    client: &Client,
+    printer: &Printer,
+    args: UpdateArgs,
+    selection: Selection,
+) -> Result<(), CliError> {
     let (wanted, policy, concurrency) = (args.value.resolve(), args.policy.policy_id, usize::from(args.concurrency));
     let interrupt = progress::interrupt_on_ctrl_c();
     let planning = plan_update(client, &policy, &selection, wanted, concurrency);
@@ -41,7 +43,7 @@ pub async fn update(client: &Client, printer: &Printer, args: UpdateArgs) -> Res
 }
 
 /// The targets asked for, in order, without repeats.
-fn selection(targets: &UpdateTargets) -> Result<Selection, CliError> {
+pub fn selection(targets: &UpdateTargets) -> Result<Selection, CliError> {
     if targets.all {
         return Ok(Selection::Every(Scope::Product));
     }
