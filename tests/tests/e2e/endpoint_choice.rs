@@ -84,4 +84,11 @@ fn a_malformed_id_is_a_usage_error_before_the_endpoint_is_chosen() {
         sb.run_command(command, &["product-policies", "update", "--product-id", "bogus", "--value", "Disabled"], "");
     run.assert_fails_with(2);
     assert!(run.stderr.contains("'bogus' is not a product id"), "{run:#?}");
+    let baseline = sb.path("baseline.json");
+    std::fs::write(&baseline, r#"{"policyId":"AllowSelfServicePurchase","prodcts":{}}"#).unwrap();
+    let mut command = sb.command();
+    command.env("CI", "true");
+    let run = sb.run_command(command, &["apply", "-f", baseline.to_str().unwrap()], "");
+    run.assert_fails_with(2);
+    assert!(run.stderr.contains("unknown field `prodcts`"), "{run:#?}");
 }

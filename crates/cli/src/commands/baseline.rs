@@ -45,12 +45,14 @@ pub async fn plan(client: &Client, printer: &Printer, args: PlanArgs, input: Inp
     Ok(())
 }
 
-pub async fn apply(client: &Client, printer: &Printer, args: ApplyArgs) -> Result<(), CliError> {
+/// Applies a saved plan (`--plan`), or the baseline `input` the caller read before opening
+/// the endpoint (`-f`).
+pub async fn apply(client: &Client, printer: &Printer, args: ApplyArgs, input: Option<Input>) -> Result<(), CliError> {
     let interrupt = progress::interrupt_on_ctrl_c();
-    let changes = match (&args.plan, &args.file) {
+    let changes = match (&args.plan, input) {
         (Some(path), _) => load_plan(path, &printer.endpoint)?,
-        (None, Some(file)) => tokio::select! {
-            checks = checks_for(client, file, args.allow_unknown_products) => {
+        (None, Some(input)) => tokio::select! {
+            checks = checks_of(client, &input, args.allow_unknown_products) => {
                 checks?.into_iter().filter(ProductCheck::drifted).collect()
             }
             () = interrupt.stopped() => return Err(CliError::Interrupted { changed: 0, not_attempted: 0, total: 0 }),
@@ -113,11 +115,6 @@ impl Input {
         let baseline = Baseline::parse(&text).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
         Ok(Self { path: path.to_path_buf(), text, baseline })
     }
-}
-
-/// Reads the baseline and the service, and checks every product the baseline covers.
-async fn checks_for(client: &Client, path: &Path, allow_unknown: bool) -> Result<Vec<ProductCheck>, CliError> {
-    checks_of(client, &Input::read(path)?, allow_unknown).await
 }
 
 /// Checks every product a read baseline covers against the service.

@@ -53,6 +53,10 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
     // the endpoint (which may mean signing in).
     let plan_input = match &cli.command {
         Command::Plan(args) => Some(baseline::Input::read(&args.file)?),
+        Command::Apply(args) => match (&args.plan, &args.file) {
+            (None, Some(file)) => Some(baseline::Input::read(file)?),
+            _ => None,
+        },
         _ => None,
     };
     // So are the ids of an update (from the command line or stdin).
@@ -80,7 +84,7 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
             Some(input) => baseline::plan(client, &printer, args, input).await,
             None => unreachable!("read above"),
         },
-        Command::Apply(args) => baseline::apply(client, &printer, args).await,
+        Command::Apply(args) => baseline::apply(client, &printer, args, plan_input).await,
         Command::Export(args) => baseline::export(client, args).await,
         Command::Audit(args) => audit::list(client, &printer, args.limit).await,
         Command::Serve(_) | Command::DescribeCli | Command::Connect(_) | Command::Disconnect => {
