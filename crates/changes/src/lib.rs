@@ -45,8 +45,9 @@ pub struct Unread {
     pub error: Box<commerce_client::ClientError>,
 }
 
-/// What happened to one change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What happened to one change. Its names are the `Status` property of the binary's records,
+/// which scripts and the PowerShell module read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Status {
     /// Changed from `before` to `after`.
     Updated,

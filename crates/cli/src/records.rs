@@ -84,35 +84,6 @@ impl From<ScopedPolicy> for ScopedRecord {
     }
 }
 
-/// What happened to one target of an update.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum ChangeStatus {
-    /// Changed from PreviousValue to PolicyValue.
-    Updated,
-    /// Already had the value; nothing was sent.
-    Unchanged,
-    /// `--what-if`: would change from PreviousValue to PolicyValue.
-    WouldUpdate,
-    /// Changed by someone else since it was read; left as they set it.
-    Conflict,
-    Failed,
-    /// Interrupted (Ctrl-C) before it was sent: it has PreviousValue still.
-    NotAttempted,
-}
-
-impl From<Status> for ChangeStatus {
-    fn from(s: Status) -> Self {
-        match s {
-            Status::Updated => Self::Updated,
-            Status::Unchanged => Self::Unchanged,
-            Status::WouldUpdate => Self::WouldUpdate,
-            Status::Conflict => Self::Conflict,
-            Status::Failed => Self::Failed,
-            Status::NotAttempted => Self::NotAttempted,
-        }
-    }
-}
-
 /// The result of an update for one product. It keeps the properties of MSCommerce's output
 /// and adds what changed.
 #[derive(Debug, Serialize)]
@@ -124,7 +95,7 @@ pub struct ChangeRecord {
     pub before: Option<PolicyValue>,
     #[serde(rename = "PolicyValue")]
     pub after: Option<PolicyValue>,
-    pub status: ChangeStatus,
+    pub status: Status,
     pub policy_id: PolicyId,
     pub error: Option<String>,
     pub correlation_id: Option<String>,
@@ -144,7 +115,7 @@ pub struct ScopeChangeRecord {
     pub before: Option<PolicyValue>,
     #[serde(rename = "PolicyValue")]
     pub after: Option<PolicyValue>,
-    pub status: ChangeStatus,
+    pub status: Status,
     pub policy_id: PolicyId,
     pub correlation_id: Option<String>,
     pub error: Option<String>,
@@ -169,7 +140,7 @@ impl From<&ChangeResult> for ChangeOutput {
                 product_id: id.to_string(),
                 before: r.before,
                 after: r.after,
-                status: r.status.into(),
+                status: r.status,
                 policy_id: r.policy_id.clone(),
                 error,
                 correlation_id: r.correlation_id.clone(),
@@ -181,7 +152,7 @@ impl From<&ChangeResult> for ChangeOutput {
                 scope_value: r.name.clone(),
                 before: r.before,
                 after: r.after,
-                status: r.status.into(),
+                status: r.status,
                 policy_id: r.policy_id.clone(),
                 correlation_id: r.correlation_id.clone(),
                 error,
