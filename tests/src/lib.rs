@@ -162,17 +162,27 @@ impl Sandbox {
 
     /// Starts `serve` on an ephemeral loopback port over `store`, with extra flags.
     pub fn serve(&self, store: &Path, extra: &[&str]) -> Service {
-        self.serve_with(store, extra, Stdio::null(), None)
+        self.serve_with(store, extra, None, None)
     }
 
     /// As [`Sandbox::serve`], with `RUST_LOG=debug` and stderr written to `log`, for tests
     /// that read what the service logs.
     pub fn serve_logged(&self, store: &Path, extra: &[&str], log: &Path) -> Service {
-        let file = std::fs::File::create(log).expect("log file");
-        self.serve_with(store, extra, Stdio::from(file), Some("debug"))
+        self.serve_with(store, extra, Some(log.to_path_buf()), Some("debug"))
     }
 
-    fn serve_with(&self, store: &Path, extra: &[&str], stderr: Stdio, log_level: Option<&str>) -> Service {
+    /// As [`Sandbox::serve`], its log (at the service's own level) kept for [`Service::log`].
+    pub fn serve_keeping_log(&self, store: &Path, extra: &[&str]) -> Service {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let log = self.path(&format!("serve-{}.log", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
+        self.serve_with(store, extra, Some(log), None)
+    }
+
+    fn serve_with(&self, store: &Path, extra: &[&str], log: Option<PathBuf>, log_level: Option<&str>) -> Service {
+        let stderr = match &log {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+            None => Stdio::null(),
+        };
         let mut command = self.command();
         if let Some(level) = log_level {
             command.env("RUST_LOG", level);
@@ -193,7 +203,7 @@ impl Sandbox {
             .find(|w| w.starts_with("http://"))
             .unwrap_or_else(|| panic!("no address in {line:?}"))
             .to_string();
-        Service { child, url }
+        Service { child, url, log }
     }
 }
 
@@ -221,6 +231,7 @@ impl Cli<'_> {
 pub struct Service {
     child: Child,
     pub url: String,
+    log: Option<PathBuf>,
 }
 
 impl Service {
@@ -235,6 +246,32 @@ impl Service {
     pub fn terminate(mut self) -> Option<i32> {
         let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
         self.child.wait().ok().and_then(|s| s.code())
+    }
+
+    /// SIGTERM, then waits at most `deadline` for the process to exit: `None` if it did not.
+    #[cfg(unix)]
+    pub fn terminate_within(&mut self, deadline: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let start = std::time::Instant::now();
+        while start.elapsed() < deadline {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
+    }
+
+    /// A raw connection to the service, with a read timeout so a test cannot hang on it.
+    pub fn connect(&self) -> std::net::TcpStream {
+        let stream = std::net::TcpStream::connect(self.url.trim_start_matches("http://")).expect("connects");
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(8))).expect("read timeout");
+        stream
+    }
+
+    /// What the service has logged so far (for services started with a kept log).
+    pub fn log(&self) -> String {
+        self.log.as_ref().and_then(|path| std::fs::read_to_string(path).ok()).unwrap_or_default()
     }
 }
 

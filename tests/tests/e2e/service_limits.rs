@@ -3,10 +3,10 @@
 //! store's lock, a read-only store, and option values out of range. Every wait is bounded: a
 //! test that would hang fails instead.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ExitStatus, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -15,68 +15,6 @@ use commerce_e2e::Sandbox;
 use serde_json::{Value, json};
 
 const PRODUCT_PATH: &str = "/v1.0/policies/AllowSelfServicePurchase/products/CFQ7TTC0H9MP";
-
-/// A `serve` this file controls: its process (to signal it and wait with a deadline) and its log.
-struct Serve {
-    child: Child,
-    url: String,
-    address: String,
-    log: PathBuf,
-}
-
-impl Serve {
-    fn start(sb: &Sandbox, store: &Path, extra: &[&str]) -> Self {
-        let log = sb.path(&format!("serve-{}.log", fastrand_suffix()));
-        let mut child = sb
-            .command()
-            .args(["serve", "--listen", "127.0.0.1:0", "--store"])
-            .arg(store)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).expect("log file"))
-            .spawn()
-            .expect("serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("serve prints its address");
-        let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("an address").to_string();
-        let address = url.trim_start_matches("http://").to_string();
-        Self { child, url, address, log }
-    }
-
-    fn connect(&self) -> TcpStream {
-        let stream = TcpStream::connect(&self.address).expect("connects");
-        stream.set_read_timeout(Some(Duration::from_secs(8))).expect("read timeout");
-        stream
-    }
-
-    /// SIGTERM, then waits at most `deadline` for the process to exit.
-    fn terminate_within(&mut self, deadline: Duration) -> Option<ExitStatus> {
-        let _ = std::process::Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
-        let start = Instant::now();
-        while start.elapsed() < deadline {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn fastrand_suffix() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
-}
 
 /// Everything the server sends until it closes the connection (bounded by the read timeout:
 /// a connection still open when it runs out fails the test).
@@ -103,7 +41,7 @@ fn http() -> reqwest::blocking::Client {
 #[test]
 fn a_half_sent_request_does_not_keep_serve_alive_after_sigterm() {
     let sb = Sandbox::new();
-    let mut svc = Serve::start(&sb, &sb.path("store.db"), &["--drain-timeout", "1s", "--header-timeout", "60s"]);
+    let mut svc = sb.serve_keeping_log(&sb.path("store.db"), &["--drain-timeout", "1s", "--header-timeout", "60s"]);
     let mut stream = svc.connect();
     stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").expect("half a request sent");
     // Connections are taken in order: once a later one is answered, the half-sent one is held.
@@ -117,7 +55,7 @@ fn a_half_sent_request_does_not_keep_serve_alive_after_sigterm() {
 #[test]
 fn a_connection_that_never_finishes_its_headers_is_closed_within_the_header_timeout() {
     let sb = Sandbox::new();
-    let svc = Serve::start(&sb, &sb.path("store.db"), &["--header-timeout", "1s"]);
+    let svc = sb.serve_keeping_log(&sb.path("store.db"), &["--header-timeout", "1s"]);
     let mut stream = svc.connect();
     stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ").expect("part of a header sent");
     read_to_close(&mut stream);
@@ -127,7 +65,7 @@ fn a_connection_that_never_finishes_its_headers_is_closed_within_the_header_time
 #[test]
 fn past_the_connection_cap_new_connections_get_503_and_idle_ones_are_closed() {
     let sb = Sandbox::new();
-    let svc = Serve::start(&sb, &sb.path("store.db"), &["--max-connections", "4", "--header-timeout", "1s"]);
+    let svc = sb.serve_keeping_log(&sb.path("store.db"), &["--max-connections", "4", "--header-timeout", "1s"]);
     let idle: Vec<TcpStream> = (0..4).map(|_| svc.connect()).collect();
     // The cap is reached once the server has taken the idle ones: the next gets a clear answer.
     let mut extra = svc.connect();
@@ -146,7 +84,7 @@ fn past_the_connection_cap_new_connections_get_503_and_idle_ones_are_closed() {
 #[test]
 fn a_client_that_half_closes_after_pipelined_requests_gets_every_answer() {
     let sb = Sandbox::new();
-    let svc = Serve::start(&sb, &sb.path("store.db"), &[]);
+    let svc = sb.serve_keeping_log(&sb.path("store.db"), &[]);
     let mut stream = svc.connect();
     let body = r#"{"policyValue":"Disabled"}"#;
     let requests = format!(
@@ -165,7 +103,7 @@ fn a_client_that_half_closes_after_pipelined_requests_gets_every_answer() {
 fn reads_answer_while_another_process_holds_the_write_lock_and_writes_get_503() {
     let sb = Sandbox::new();
     let store = sb.path("store.db");
-    let svc = Serve::start(&sb, &store, &["--busy-timeout", "4s"]);
+    let svc = sb.serve_keeping_log(&store, &["--busy-timeout", "4s"]);
     let other = rusqlite::Connection::open(&store).expect("the store opens");
     other.execute_batch("BEGIN IMMEDIATE").expect("the write lock is taken");
     let put_url = format!("{}{PRODUCT_PATH}", svc.url);
@@ -210,10 +148,10 @@ impl Drop for Unwritable {
 fn a_read_only_store_answers_reads_and_refuses_changes_as_read_only() {
     let sb = Sandbox::new();
     let store = sb.path("store.db");
-    let mut first = Serve::start(&sb, &store, &[]);
+    let mut first = sb.serve_keeping_log(&store, &[]);
     assert!(first.terminate_within(Duration::from_secs(8)).is_some_and(|s| s.success()));
     let _guard = Unwritable::new(&store);
-    let svc = Serve::start(&sb, &store, &[]);
+    let svc = sb.serve_keeping_log(&store, &[]);
     let got = http().get(format!("{}{PRODUCT_PATH}", svc.url)).send().expect("get");
     assert_eq!(got.status(), 200);
     let put = http().put(format!("{}{PRODUCT_PATH}", svc.url)).json(&json!({ "policyValue": "Disabled" })).send();
@@ -278,7 +216,7 @@ fn serve_options_out_of_range_are_usage_errors() {
 #[test]
 fn answers_of_the_http_layer_have_the_json_error_body() {
     let sb = Sandbox::new();
-    let svc = Serve::start(&sb, &sb.path("store.db"), &[]);
+    let svc = sb.serve_keeping_log(&sb.path("store.db"), &[]);
     let long = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70_000));
     let headers: String = (0..200).map(|i| format!("X-{i}: y\r\n")).collect();
     let many = format!("GET /healthz HTTP/1.1\r\nHost: x\r\n{headers}\r\n");
@@ -294,7 +232,7 @@ fn answers_of_the_http_layer_have_the_json_error_body() {
 #[test]
 fn if_none_match_star_on_a_put_is_412_and_changes_nothing() {
     let sb = Sandbox::new();
-    let svc = Serve::start(&sb, &sb.path("store.db"), &[]);
+    let svc = sb.serve_keeping_log(&sb.path("store.db"), &[]);
     let url = format!("{}{PRODUCT_PATH}", svc.url);
     let put = http().put(&url).header("If-None-Match", "*").json(&json!({ "policyValue": "Disabled" })).send();
     assert_eq!(put.expect("put").status(), 412);
@@ -317,7 +255,7 @@ fn a_token_with_a_crit_header_is_refused() {
     let issuer = "https://issuer.example.test/v2.0";
     let jwks = jwks.to_str().expect("utf-8");
     let flags = ["--auth", "jwt", "--issuer", issuer, "--audience", "api://policy", "--jwks-file", jwks];
-    let svc = Serve::start(&sb, &sb.path("store.db"), &flags);
+    let svc = sb.serve_keeping_log(&sb.path("store.db"), &flags);
     let sign = |crit: Option<Vec<String>>| {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
         let claims = json!({ "iss": issuer, "aud": "api://policy", "exp": now + 300, "appid": "app",
