@@ -38,6 +38,10 @@ impl<S> JsonErrorAnswers<S> {
 
 /// The JSON answer to write instead of `written`, if it is one of hyper's automatic answers.
 fn replacement_for(written: &[u8]) -> Option<Vec<u8>> {
+    // Most writes are answers of the router: look no further than their first bytes.
+    if !(written.starts_with(b"HTTP/1.1 4") || written.starts_with(b"HTTP/1.1 5")) {
+        return None;
+    }
     let head = std::str::from_utf8(written).ok()?;
     let status: u16 = head.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()?;
     let (lines, rest) = head.split_once("\r\n\r\n")?;
