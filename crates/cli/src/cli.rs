@@ -32,6 +32,11 @@ pub struct GlobalArgs {
     #[arg(long, short = 'o', global = true, env = "COMMERCE_POLICY_OUTPUT", value_enum, default_value_t = Format::Table)]
     pub output: Format,
 
+    /// Whether `--output` was given on the command line (not the default nor the
+    /// environment): `export` refuses an explicit format other than json. Set by `main`.
+    #[arg(skip)]
+    pub output_on_command_line: bool,
+
     /// A bearer token to send (MSCommerce's -Token). Prefer the environment variable: other
     /// users can see command lines.
     #[arg(long, global = true, env = "COMMERCE_POLICY_ACCESS_TOKEN", hide_env_values = true)]

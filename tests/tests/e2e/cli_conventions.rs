@@ -47,3 +47,29 @@ fn throttling_after_retries_says_the_service_is_throttling() {
     assert!(line.contains("the service is throttling"), "{line}");
     assert!(!line.contains("check --endpoint and the network"), "{line}");
 }
+
+/// An endpoint nothing answers on: a command that sent a request would fail with 7, not 2.
+const NOWHERE: &str = "http://127.0.0.1:1";
+
+#[test]
+fn export_refuses_a_format_other_than_json_before_any_request() {
+    let sb = Sandbox::new();
+    for format in ["csv", "table", "junit"] {
+        let run = sb.against(NOWHERE).run(&["export", "-o", format]);
+        run.assert_fails_with(2);
+        assert!(run.stderr.contains("export writes a baseline file, which is JSON"), "{format}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn export_names_the_schema_and_the_environment_format_does_not_apply() {
+    let sb = Sandbox::new();
+    let svc = sb.serve(&sb.path("store.db"), &[]);
+    let mut command = sb.command();
+    command.env("COMMERCE_POLICY_OUTPUT", "csv");
+    let run = sb.run_command(command, &["--endpoint", &svc.url, "export"], "");
+    let baseline = run.assert_ok().json();
+    let first = baseline.as_array().map_or(&baseline, |all| &all[0]);
+    assert_eq!(first["$schema"], "https://commerce-policy.dev/schemas/baseline.schema.json", "{baseline:#}");
+    sb.against(&svc.url).run(&["export", "-o", "json"]).assert_ok().json();
+}

@@ -29,6 +29,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 /// this subcommand), made before the first request: a command that is refused changes
 /// nothing and sends nothing.
 fn check_usage(cli: &Cli) -> Result<(), CliError> {
+    let export = matches!(cli.command, Command::Export(_));
+    if export && cli.global.output_on_command_line && cli.global.output != Format::Json {
+        return Err(CliError::Usage(
+            "export writes a baseline file, which is JSON: drop --output (or use -o json)".into(),
+        ));
+    }
     let prints_records = !matches!(cli.command, Command::Serve(_) | Command::DescribeCli);
     let reports_tests = matches!(cli.command, Command::Plan(_) | Command::Apply(_));
     if cli.global.output == Format::Junit && prints_records && !reports_tests {
