@@ -62,11 +62,18 @@ fn output_source(matches: &clap::ArgMatches) -> Option<clap::parser::ValueSource
     source
 }
 
-/// Help and version go to stdout with 0; a usage error becomes one line and exit 2.
+/// Help and version go to stdout with 0; a usage error becomes one line and exit 2. A
+/// command with no subcommand (`commerce-policy`, `commerce-policy policies`) is a usage
+/// error too, exit 2, but its message is the whole help (usage and the subcommands) on
+/// stderr: one mashed line would show only the description.
 fn usage_error(e: clap::Error) -> ExitCode {
     if !e.use_stderr() {
         let _ = e.print();
         return ExitCode::SUCCESS;
+    }
+    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = e.print();
+        return ExitCode::from(exit::USAGE);
     }
     let text = e.render().to_string();
     let message =

@@ -73,3 +73,58 @@ fn export_names_the_schema_and_the_environment_format_does_not_apply() {
     assert_eq!(first["$schema"], "https://commerce-policy.dev/schemas/baseline.schema.json", "{baseline:#}");
     sb.against(&svc.url).run(&["export", "-o", "json"]).assert_ok().json();
 }
+
+#[test]
+fn no_subcommand_shows_usage_and_the_subcommands_with_exit_2() {
+    let sb = Sandbox::new();
+    for (args, a_subcommand) in
+        [(&[][..], "  product-policies  "), (&["policies"][..], "  list "), (&["product-policies"][..], "  update ")]
+    {
+        let run = sb.run(args);
+        assert_eq!(run.code, 2, "{args:?}: {run:#?}");
+        assert!(run.stdout.is_empty(), "{args:?}: help of a usage error goes to stderr");
+        assert!(run.stderr.contains("Usage: commerce-policy"), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("Commands:") && run.stderr.contains(a_subcommand), "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn help_wraps_long_lines() {
+    let sb = Sandbox::new();
+    let run = sb.run(&["--help"]);
+    run.assert_ok();
+    let widest = run.stdout.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest <= 100, "a help line of {widest} columns:\n{}", run.stdout);
+    assert!(run.stdout.contains("Global options:"), "{}", run.stdout);
+}
+
+#[test]
+fn completions_for_every_shell_name_the_subcommands() {
+    let sb = Sandbox::new();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let run = sb.run(&["completions", shell]);
+        run.assert_ok();
+        assert!(run.stdout.contains("product-policies"), "{shell}: {}", run.stdout);
+    }
+    sb.run(&["completions", "tcsh"]).assert_fails_with(2);
+}
+
+#[test]
+fn the_bash_completion_script_is_valid_bash() {
+    let sb = Sandbox::new();
+    let script = sb.path("commerce-policy.bash");
+    std::fs::write(&script, sb.run(&["completions", "bash"]).assert_ok().stdout.as_bytes()).unwrap();
+    let status = std::process::Command::new("bash").arg("-n").arg(&script).status().expect("bash runs");
+    assert!(status.success(), "bash -n refused the script");
+}
+
+#[test]
+fn man_prints_a_roff_page() {
+    let sb = Sandbox::new();
+    let run = sb.run(&["man"]);
+    run.assert_ok();
+    // clap_mangen opens with two `.ie`/`.el` string definitions, then the title.
+    let first_macro = run.stdout.lines().find(|l| !l.starts_with(".ie") && !l.starts_with(".el"));
+    assert!(first_macro.is_some_and(|l| l.starts_with(".TH commerce-policy 1")), "{}", run.stdout);
+    assert!(run.stdout.contains("product\\-policies"), "{}", run.stdout);
+}
