@@ -128,3 +128,32 @@ fn man_prints_a_roff_page() {
     assert!(first_macro.is_some_and(|l| l.starts_with(".TH commerce-policy 1")), "{}", run.stdout);
     assert!(run.stdout.contains("product\\-policies"), "{}", run.stdout);
 }
+
+/// Runs scripts/package-module.sh with CARGO_TARGET_DIR set to the sandbox's `target`.
+#[cfg(unix)]
+fn package_module(sb: &Sandbox, binary: &std::path::Path) -> std::process::Output {
+    let script = commerce_e2e::powershell::repo_root().join("scripts/package-module.sh");
+    std::process::Command::new("bash")
+        .arg(script)
+        .arg("--binary")
+        .arg(format!("linux-x64={}", binary.display()))
+        .env("CARGO_TARGET_DIR", sb.path("target"))
+        .output()
+        .expect("bash runs")
+}
+
+#[cfg(unix)]
+#[test]
+fn package_module_writes_into_cargo_target_dir_and_refuses_a_missing_binary() {
+    let sb = Sandbox::new();
+    let packaged = package_module(&sb, commerce_e2e::binary());
+    assert!(packaged.status.success(), "{}", String::from_utf8_lossy(&packaged.stderr));
+    let module = sb.path("target/module/CommercePolicy");
+    assert!(module.join("bin/linux-x64/commerce-policy").is_file(), "the module has its binary");
+
+    let missing = package_module(&sb, &sb.path("nowhere/commerce-policy"));
+    assert_eq!(missing.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(stderr.contains("no binary for linux-x64 at"), "{stderr}");
+    assert!(!module.exists(), "a failed run leaves no module without bin/");
+}
