@@ -9,7 +9,8 @@
 # module/CommercePolicy/Private/Find-CommercePolicyBinary.ps1).
 #
 # Usage: scripts/package-module.sh [--out DIR] [--target TRIPLE]... [--binary OS-ARCH=PATH]...
-#   --out DIR            where to put the CommercePolicy folder (default: target/module)
+#   --out DIR            where to put the CommercePolicy folder (default: target/module, or
+#                        $CARGO_TARGET_DIR/module; release binaries are looked for there too)
 #   --target TRIPLE      build the release binary for this Rust target (repeatable; the target's
 #                        toolchain must be installed); without --target and --binary: this machine
 #   --binary OS-ARCH=P   add a binary built elsewhere, e.g. --binary win-x64=commerce-policy.exe
@@ -20,7 +21,10 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-out="$root/target/module"
+# Cargo builds into CARGO_TARGET_DIR when it is set (relative to where cargo runs: here).
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
+out="$target_dir/module"
 targets=()
 binaries=()
 
@@ -65,6 +69,8 @@ fi
 
 module="$out/CommercePolicy"
 rm -rf "$module"
+# A failure leaves no module behind: a folder without bin/ would look ready and fail at import.
+trap 'status=$?; if [ $status -ne 0 ]; then rm -rf "$module"; echo "package-module: failed; no module written" >&2; fi' EXIT
 mkdir -p "$module"
 cp -R "$root/module/CommercePolicy/." "$module/"
 for license in "$root"/LICENSE*; do
@@ -75,7 +81,7 @@ add_binary() { # platform, path
     local name=commerce-policy
     case "$1" in win-*) name=commerce-policy.exe ;; esac
     if [ ! -f "$2" ]; then
-        echo "package-module: no binary at $2" >&2
+        echo "package-module: no binary for $1 at $2 (build it first, or pass --binary $1=PATH; CARGO_TARGET_DIR is ${CARGO_TARGET_DIR:-unset})" >&2
         exit 1
     fi
     mkdir -p "$module/bin/$1"
@@ -89,7 +95,7 @@ for target in ${targets[@]+"${targets[@]}"}; do
     cargo build --release --manifest-path "$root/Cargo.toml" -p commerce-cli --bin commerce-policy --target "$target"
     suffix=""
     case "$platform" in win-*) suffix=".exe" ;; esac
-    add_binary "$platform" "$root/target/$target/release/commerce-policy$suffix"
+    add_binary "$platform" "$target_dir/$target/release/commerce-policy$suffix"
 done
 
 for binary in ${binaries[@]+"${binaries[@]}"}; do

@@ -11,7 +11,13 @@ use commerce_signin::Cloud;
 /// Read and change Microsoft 365 self-service purchase policies (AllowSelfServicePurchase),
 /// on your tenant, on any commerce-policy service, or on the embedded local default.
 #[derive(Debug, Parser)]
-#[command(name = "commerce-policy", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "commerce-policy",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    arg_required_else_help = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -19,7 +25,10 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The flags every subcommand takes, under a heading of their own so a subcommand's own
+/// options are not lost among them.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Where to send requests: `local` (the embedded default, a store in your data folder),
     /// `microsoft` (https://licensing.m365.microsoft.com), or the URL of a service. Default:
@@ -31,6 +40,11 @@ pub struct GlobalArgs {
     /// and apply) for CI test reports.
     #[arg(long, short = 'o', global = true, env = "COMMERCE_POLICY_OUTPUT", value_enum, default_value_t = Format::Table)]
     pub output: Format,
+
+    /// Whether `--output` was given on the command line (not the default nor the
+    /// environment): `export` refuses an explicit format other than json. Set by `main`.
+    #[arg(skip)]
+    pub output_on_command_line: bool,
 
     /// A bearer token to send (MSCommerce's -Token). Prefer the environment variable: other
     /// users can see command lines.
@@ -65,10 +79,10 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List or read policies (Get-MSCommercePolicies, Get-MSCommercePolicy).
-    #[command(subcommand)]
+    #[command(subcommand, arg_required_else_help = true)]
     Policies(PoliciesCommand),
     /// List, read or change a policy's value per product or offer type.
-    #[command(subcommand, name = "product-policies")]
+    #[command(subcommand, name = "product-policies", arg_required_else_help = true)]
     ProductPolicies(ProductPoliciesCommand),
     /// Compare the service with a baseline file and show what would change.
     Plan(PlanArgs),
@@ -84,6 +98,14 @@ pub enum Command {
     Disconnect,
     /// Run the policy service over a durable store.
     Serve(ServeArgs),
+    /// Print a shell's completion script to stdout (see the README for where it goes).
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    Man,
     /// Print this command tree as JSON, for the PowerShell module's contract tests.
     #[command(name = "describe-cli", hide = true)]
     DescribeCli,

@@ -24,7 +24,7 @@ pub mod exit {
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// A request failed; `doing` says what the command was doing.
-    #[error("{doing} failed: {source}{}", hint(source.kind()))]
+    #[error("{doing} failed: {source}{}", hint(source))]
     Request { doing: String, source: ClientError },
     /// The command line or an input was not usable.
     #[error("{0}")]
@@ -121,19 +121,47 @@ pub fn kind_exit_code(kind: ErrorKind) -> u8 {
     }
 }
 
-/// What to do about a failure of this kind.
-pub fn hint(kind: ErrorKind) -> &'static str {
-    match kind {
+/// What to do about this failure. A 404 says what was missing (a policy, a product, an
+/// offer type, or the API path itself, when `--endpoint` is not a service's root), and a
+/// 429 after every retry says the service is throttling: each hint points at its cause.
+pub fn hint(error: &ClientError) -> &'static str {
+    if let ClientError::Status { status, message, .. } = error {
+        match *status {
+            404 => return not_found_hint(message),
+            429 => {
+                return " — the service is throttling requests: wait a few minutes, or allow longer with --retry-timeout";
+            }
+            _ => {}
+        }
+    }
+    match error.kind() {
         ErrorKind::Unauthorized => {
             " — run `commerce-policy connect`, or pass a fresh token in COMMERCE_POLICY_ACCESS_TOKEN"
         }
         ErrorKind::Forbidden => {
             " — use an account with the Global or Billing Administrator role, or an app granted Policy.ReadWrite.AllowSelfServicePurchase"
         }
-        ErrorKind::NotFound => " — `commerce-policy product-policies list` shows the ids the service knows",
+        ErrorKind::NotFound => not_found_hint(""),
         ErrorKind::Conflict => " — someone changed it since it was read: read it again and retry",
         ErrorKind::Unavailable => " — check --endpoint and the network, then try again later",
         ErrorKind::BadRequest | ErrorKind::Other => "",
+    }
+}
+
+/// What a 404's message says was missing: the service names it (`policy X was not found`,
+/// `product X …`, `offer type X …`, `no such route …`); anything else gets the general hint.
+fn not_found_hint(message: &str) -> &'static str {
+    let message = message.trim_start();
+    if message.starts_with("no such route") {
+        " — the endpoint has no such API path: --endpoint must be the service's root URL (like https://licensing.m365.microsoft.com), without a path"
+    } else if message.starts_with("policy ") {
+        " — `commerce-policy policies list` shows the policy ids the service knows"
+    } else if message.starts_with("offer type ") {
+        " — `commerce-policy product-policies list --scope OfferType` shows the offer types the service knows"
+    } else if message.starts_with("product ") {
+        " — `commerce-policy product-policies list` shows the product ids the service knows"
+    } else {
+        " — check the id: `commerce-policy policies list` and `commerce-policy product-policies list` show what the service knows"
     }
 }
 

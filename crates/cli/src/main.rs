@@ -13,13 +13,13 @@ mod text;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command};
 use crate::error::exit;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
@@ -41,11 +41,39 @@ fn main() -> ExitCode {
     }
 }
 
-/// Help and version go to stdout with 0; a usage error becomes one line and exit 2.
+/// The command line, with where `--output` came from (the matches know, the struct not).
+fn parse() -> Result<Cli, clap::Error> {
+    let matches = Cli::command().try_get_matches()?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    cli.global.output_on_command_line = output_source(&matches) == Some(clap::parser::ValueSource::CommandLine);
+    Ok(cli)
+}
+
+/// Where the global `--output` came from, looked up in the subcommand that took it.
+fn output_source(matches: &clap::ArgMatches) -> Option<clap::parser::ValueSource> {
+    let mut current = matches;
+    let mut source = current.value_source("output");
+    while let Some((_, sub)) = current.subcommand() {
+        if let Some(s) = sub.value_source("output") {
+            source = Some(s);
+        }
+        current = sub;
+    }
+    source
+}
+
+/// Help and version go to stdout with 0; a usage error becomes one line and exit 2. A
+/// command with no subcommand (`commerce-policy`, `commerce-policy policies`) is a usage
+/// error too, exit 2, but its message is the whole help (usage and the subcommands) on
+/// stderr: one mashed line would show only the description.
 fn usage_error(e: clap::Error) -> ExitCode {
     if !e.use_stderr() {
         let _ = e.print();
         return ExitCode::SUCCESS;
+    }
+    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = e.print();
+        return ExitCode::from(exit::USAGE);
     }
     let text = e.render().to_string();
     let message =

@@ -5,6 +5,7 @@
 mod baseline;
 mod byte_order_marks;
 mod cli;
+mod cli_conventions;
 mod cli_safety;
 mod client_faults;
 mod endpoint_choice;

@@ -76,6 +76,10 @@ pub async fn apply(client: &Client, printer: &Printer, args: ApplyArgs, input: O
     CliError::from_batch(&results, interrupt.is_stopped())
 }
 
+/// The JSON Schema an exported baseline names, so an editor validates and completes it
+/// (docs/baseline.schema.json's `$id`).
+pub const SCHEMA_URL: &str = "https://commerce-policy.dev/schemas/baseline.schema.json";
+
 pub async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
     let ids: Vec<PolicyId> = match args.policy_id {
         Some(id) => vec![client.policy(&id).await.map_err(CliError::request(format!("reading policy {id}")))?.id],
@@ -91,7 +95,12 @@ pub async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
             .map_err(CliError::request(format!("listing the products of {policy_id}")))?;
         let products =
             listed.into_iter().filter(|p| Some(p.policy_value) != args.default).map(|p| (p.product_id, p.policy_value));
-        policies.push(PolicyBaseline { schema: None, policy_id, default: args.default, products: products.collect() });
+        policies.push(PolicyBaseline {
+            schema: Some(SCHEMA_URL.into()),
+            policy_id,
+            default: args.default,
+            products: products.collect(),
+        });
     }
     let text = Baseline { policies }.to_json();
     match &args.out {

@@ -7,6 +7,7 @@ mod describe;
 mod policies;
 mod product_policies;
 mod serve;
+mod shell;
 mod update;
 
 use commerce_client::ClientError;
@@ -29,7 +30,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 /// this subcommand), made before the first request: a command that is refused changes
 /// nothing and sends nothing.
 fn check_usage(cli: &Cli) -> Result<(), CliError> {
-    let prints_records = !matches!(cli.command, Command::Serve(_) | Command::DescribeCli);
+    let export = matches!(cli.command, Command::Export(_));
+    if export && cli.global.output_on_command_line && cli.global.output != Format::Json {
+        return Err(CliError::Usage(
+            "export writes a baseline file, which is JSON: drop --output (or use -o json)".into(),
+        ));
+    }
+    let prints_records =
+        !matches!(cli.command, Command::Serve(_) | Command::DescribeCli | Command::Completions { .. } | Command::Man);
     let reports_tests = matches!(cli.command, Command::Plan(_) | Command::Apply(_));
     if cli.global.output == Format::Junit && prints_records && !reports_tests {
         return Err(CliError::Usage("--output junit is for plan and apply: use table, json or csv here".into()));
@@ -45,6 +53,8 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => return serve::serve(args).await,
         Command::DescribeCli => return describe::print(),
+        Command::Completions { shell } => return shell::completions(shell),
+        Command::Man => return shell::man(),
         Command::Connect(args) => return connect::connect(&cli.global, args).await,
         Command::Disconnect => return connect::disconnect(&cli.global),
         _ => {}
@@ -87,7 +97,12 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Apply(args) => baseline::apply(client, &printer, args, plan_input).await,
         Command::Export(args) => baseline::export(client, args).await,
         Command::Audit(args) => audit::list(client, &printer, args.limit).await,
-        Command::Serve(_) | Command::DescribeCli | Command::Connect(_) | Command::Disconnect => {
+        Command::Serve(_)
+        | Command::DescribeCli
+        | Command::Completions { .. }
+        | Command::Man
+        | Command::Connect(_)
+        | Command::Disconnect => {
             unreachable!("handled above")
         }
     }
