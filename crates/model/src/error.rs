@@ -18,6 +18,18 @@ pub enum ModelError {
         "{0} offers no trial without a payment method, so OnlyTrialsWithoutPaymentMethod does not apply: use Enabled or Disabled"
     )]
     NoTrial(String),
+    #[error("'{0}' is not an owner type: use Tenant or User")]
+    OwnerType(String),
+    #[error("'{0}' is not a subscription status: use Active or Deleted")]
+    SubscriptionStatus(String),
+    #[error(
+        "'{0}' is not a cancellation reason: use BoughtCentrally, NoLongerNeeded, TooExpensive, NotApproved or Other (with a text)"
+    )]
+    CancellationReason(String),
+    #[error("'{0}' is not a notification kind: use Moved, Cancelled or AskedToCancel")]
+    NotificationKind(String),
+    #[error("'{0}' is not a notification state: use Pending or Delivered")]
+    NotificationState(String),
     #[error("the catalogue is not valid: {0}")]
     Catalog(String),
 }

@@ -2,6 +2,7 @@
 //! spoken by Microsoft's licensing service and by `commerce-policy serve`, and the product
 //! product catalogue with its rules. No I/O lives here, so client and service cannot drift apart.
 
+pub mod admin;
 pub mod baseline;
 mod catalog;
 mod error;
