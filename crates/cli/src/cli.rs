@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use commerce_model::{OfferType, PolicyId, PolicyValue, ProductId, Scope};
+
+use crate::catalog_ids;
 use commerce_signin::Cloud;
 
 /// Read and change Microsoft 365 self-service purchase policies (AllowSelfServicePurchase),
@@ -24,6 +26,30 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The command tree as it parses, helps and completes. The client flags are global (so
+/// `-o json policies list` and `policies list -o json` both work), which puts them on every
+/// subcommand; on those that send no request (`serve`, `completions`, `man`) they are
+/// hidden, so `serve --help` lists only what serve uses.
+pub fn command() -> clap::Command {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    command.build();
+    for name in ["serve", "completions", "man"] {
+        // `mut_args` keeps the built argument order (`mut_arg` would move the argument
+        // and leave the built lookup of flags pointing at the wrong ones).
+        command = command.mut_subcommand(name, |sub| {
+            sub.mut_args(|a| {
+                let client = CLIENT_ARGS.contains(&a.get_id().as_str());
+                if client { a.hide(true) } else { a }
+            })
+        });
+    }
+    command
+}
+
+/// The global flags that only matter to a command that sends requests.
+const CLIENT_ARGS: [&str; 7] =
+    ["endpoint", "output", "access_token", "timeout", "retry_timeout", "max_retries", "verbose"];
 
 /// The flags every subcommand takes, under a heading of their own so a subcommand's own
 /// options are not lost among them.
@@ -155,10 +181,10 @@ pub enum ProductPoliciesCommand {
 #[group(required = true, multiple = false)]
 pub struct OneTarget {
     /// The product, like CFQ7TTC0H9MP (former ids work too).
-    #[arg(long)]
+    #[arg(long, value_parser = catalog_ids::product_id(), hide_possible_values = true)]
     pub product_id: Option<ProductId>,
     /// The offer type, like SaaS.
-    #[arg(long)]
+    #[arg(long, value_parser = catalog_ids::offer_type(), hide_possible_values = true)]
     pub offer_type: Option<OfferType>,
 }
 
@@ -183,13 +209,13 @@ pub struct UpdateArgs {
 pub struct UpdateTargets {
     /// Products to change: repeat the flag, separate ids with commas, or give `-` to read
     /// ids from stdin (one per line or separated by spaces or commas).
-    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    #[arg(long, value_delimiter = ',', num_args = 1.., value_parser = catalog_ids::product_id_word(), hide_possible_values = true)]
     pub product_id: Vec<String>,
     /// Every product the service lists.
     #[arg(long)]
     pub all: bool,
     /// An offer type to change, like SaaS.
-    #[arg(long)]
+    #[arg(long, value_parser = catalog_ids::offer_type(), hide_possible_values = true)]
     pub offer_type: Option<OfferType>,
 }
 
@@ -449,6 +475,7 @@ mod tests {
     #[test]
     fn command_line_is_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 
     #[test]

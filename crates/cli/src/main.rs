@@ -1,6 +1,7 @@
 //! `commerce-policy`: parse the command line, run the command, turn a failure into one line
 //! on stderr and the exit code of DESIGN.md.
 
+mod catalog_ids;
 mod cli;
 mod commands;
 mod endpoint;
@@ -13,7 +14,7 @@ mod text;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 
 use crate::cli::{Cli, Command};
 use crate::error::exit;
@@ -43,7 +44,7 @@ fn main() -> ExitCode {
 
 /// The command line, with where `--output` came from (the matches know, the struct not).
 fn parse() -> Result<Cli, clap::Error> {
-    let matches = Cli::command().try_get_matches()?;
+    let matches = cli::command().try_get_matches()?;
     let mut cli = Cli::from_arg_matches(&matches)?;
     cli.global.output_on_command_line = output_source(&matches) == Some(clap::parser::ValueSource::CommandLine);
     Ok(cli)

@@ -8,6 +8,7 @@ mod byte_order_marks;
 mod cli;
 mod cli_conventions;
 mod cli_safety;
+mod cli_scope;
 mod client_faults;
 mod endpoint_choice;
 mod module_manifest;
