@@ -92,6 +92,12 @@ pub struct GlobalArgs {
     /// Log each request and retry with its correlation id on stderr.
     #[arg(long, short = 'v', global = true)]
     pub verbose: bool,
+
+    /// Refuse the implicit local default (exit 3) when nothing says where to go: no
+    /// --endpoint, no token, no saved connection. The module's MSCommerce-named cmdlets pass it.
+    #[arg(long, global = true, hide = true, env = "COMMERCE_POLICY_REQUIRE_CONNECTION",
+          value_parser = clap::builder::FalseyValueParser::new())]
+    pub require_connection: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -364,6 +370,11 @@ pub struct SignInMethod {
     /// Sign in as this Azure resource's managed identity.
     #[arg(long)]
     pub managed_identity: bool,
+    /// Do not sign in: save --endpoint (a service URL that needs no sign-in, or `local`) as
+    /// where commands go, after one request checks that it answers. `--endpoint local`
+    /// implies it.
+    #[arg(long)]
+    pub no_sign_in: bool,
 }
 
 /// `serve`'s ranges are the service's own (commerce_service::limits).

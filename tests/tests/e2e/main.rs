@@ -10,6 +10,7 @@ mod cli_conventions;
 mod cli_safety;
 mod cli_scope;
 mod client_faults;
+mod connection_choice;
 mod endpoint_choice;
 mod module_manifest;
 mod module_output;
