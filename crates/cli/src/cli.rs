@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use commerce_model::{OfferType, PolicyId, PolicyValue, ProductId, Scope};
 
 use crate::catalog_ids;
+use crate::log::LogFormat;
 use commerce_signin::Cloud;
 
 /// Read and change Microsoft 365 self-service purchase policies (AllowSelfServicePurchase),
@@ -92,6 +93,11 @@ pub struct GlobalArgs {
     /// Log each request and retry with its correlation id on stderr.
     #[arg(long, short = 'v', global = true)]
     pub verbose: bool,
+
+    /// Stderr lines as text for people, or json: one object per line (`level`, `message`,
+    /// the request fields), warnings and a failed command's error line included.
+    #[arg(long, global = true, env = "COMMERCE_POLICY_LOG_FORMAT", value_enum, ignore_case = true, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 
     /// Refuse the implicit local default (exit 3) when nothing says where to go: no
     /// --endpoint, no token, no saved connection. The module's MSCommerce-named cmdlets pass it.

@@ -122,9 +122,12 @@ fn implicit_local(global: &GlobalArgs) -> Result<Resolved, CliError> {
     }
     let path = local_store_path()?;
     let resolved = local(global)?;
-    eprintln!(
-        "commerce-policy: no tenant connected: using the embedded local store {} (pass --endpoint local to choose it, or connect)",
-        path.display()
+    crate::log::notice(
+        "WARN",
+        &format!(
+            "no tenant connected: using the embedded local store {} (pass --endpoint local to choose it, or connect)",
+            path.display()
+        ),
     );
     Ok(resolved)
 }

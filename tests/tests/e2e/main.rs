@@ -12,6 +12,7 @@ mod cli_scope;
 mod client_faults;
 mod connection_choice;
 mod endpoint_choice;
+mod log_format;
 mod module_manifest;
 mod module_output;
 mod module_parameter_sets;

@@ -294,12 +294,12 @@ fn read_client_secret(client_id: &str) -> Result<Secret, CliError> {
 
 /// The device-code instructions go to stderr, so stdout stays the command's answer.
 fn show_device_code(prompt: &DeviceCodePrompt) {
-    eprintln!(
+    crate::log::prompt(&format!(
         "To sign in, open {} and enter the code {} (within {} minutes).",
         prompt.verification_uri,
         prompt.user_code,
         prompt.expires_in.as_secs().div_ceil(60)
-    );
+    ));
 }
 
 fn report(global: &GlobalArgs, profile: &Profile, token: &Token, vault: &Vault) -> Result<(), CliError> {
