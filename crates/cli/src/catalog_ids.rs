@@ -8,15 +8,18 @@ use std::ffi::OsStr;
 use clap::builder::{PossibleValue, StringValueParser, TryMapValueParser, TypedValueParser};
 use commerce_model::{Catalog, ModelError, OfferType, ProductId};
 
+/// How an id is read from its text.
+type Parse<T> = fn(String) -> Result<T, ModelError>;
+
 /// Parses as `inner` does (clap's own messages for a refused value), completes with `ids`.
 #[derive(Clone)]
 pub struct CatalogIds<T> {
-    inner: TryMapValueParser<StringValueParser, fn(String) -> Result<T, ModelError>>,
+    inner: TryMapValueParser<StringValueParser, Parse<T>>,
     ids: fn() -> Vec<PossibleValue>,
 }
 
 impl<T: Clone + Send + Sync + 'static> CatalogIds<T> {
-    fn new(parse: fn(String) -> Result<T, ModelError>, ids: fn() -> Vec<PossibleValue>) -> Self {
+    fn new(parse: Parse<T>, ids: fn() -> Vec<PossibleValue>) -> Self {
         Self { inner: StringValueParser::new().try_map(parse), ids }
     }
 }
