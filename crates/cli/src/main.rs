@@ -3,6 +3,7 @@
 
 mod catalog_ids;
 mod cli;
+mod command_tree;
 mod commands;
 mod endpoint;
 mod error;
@@ -45,7 +46,7 @@ fn main() -> ExitCode {
 
 /// The command line, with where `--output` came from (the matches know, the struct not).
 fn parse() -> Result<Cli, clap::Error> {
-    let matches = cli::command().try_get_matches()?;
+    let matches = command_tree::command().try_get_matches()?;
     let mut cli = Cli::from_arg_matches(&matches)?;
     cli.global.output_on_command_line = output_source(&matches) == Some(clap::parser::ValueSource::CommandLine);
     Ok(cli)
