@@ -1,10 +1,10 @@
-//! Planning a baseline: read what the service has for every product a baseline covers and
-//! compare. Values a product cannot take are refused here, before anything is changed.
+//! Planning a baseline: read what the service has for every product and offer type a
+//! baseline covers and compare. Values a product cannot take are refused here, before anything is changed.
 
 use std::collections::{BTreeMap, HashMap};
 
 use commerce_client::{Client, ClientError, ErrorKind};
-use commerce_model::baseline::{Baseline, PolicyBaseline, ProductCheck, check, locate, pinned_twice};
+use commerce_model::baseline::{Baseline, PolicyBaseline, TargetCheck, check, check_offer_types, locate, pinned_twice};
 use commerce_model::{Catalog, ProductId, Scope, Target, TargetPolicy};
 
 use crate::update::{Current, find, list};
@@ -29,14 +29,14 @@ pub const UNCATALOGUED_READS: usize = 8;
 /// How many unknown ids an error names; it counts the rest.
 const NAMED_UNKNOWN: usize = 10;
 
-/// Checks every product `baseline` covers against the service. `text` is the baseline's
-/// source, so messages can name the line of a refused entry.
+/// Checks every product and offer type `baseline` covers against the service. `text` is
+/// the baseline's source, so messages can name the line of a refused entry.
 pub async fn plan_baseline(
     client: &Client,
     baseline: &Baseline,
     text: &str,
     allow_unknown: bool,
-) -> Result<Vec<ProductCheck>, PlanError> {
+) -> Result<Vec<TargetCheck>, PlanError> {
     let mut checks = Vec::new();
     for policy in &baseline.policies {
         let reading = || format!("reading {} for the baseline", policy.policy_id);
@@ -49,11 +49,34 @@ pub async fn plan_baseline(
             refuse_unknown(&pinned, text)?;
         }
         let listed: Vec<TargetPolicy> = listed.into_iter().map(|c| c.policy).collect();
-        let found = check(policy, &listed, &pinned);
+        let mut found = check(policy, &listed, &pinned);
+        found.extend(plan_offer_types(client, policy, text).await?);
         refuse_impossible_values(&found, text)?;
         checks.extend(found);
     }
     Ok(checks)
+}
+
+/// Checks the offer types a policy's baseline names; one the service does not list is
+/// refused (offer types are few, and a misspelt one would never be held). A baseline that
+/// names none costs no request.
+async fn plan_offer_types(client: &Client, policy: &PolicyBaseline, text: &str) -> Result<Vec<TargetCheck>, PlanError> {
+    if policy.offer_types.is_empty() {
+        return Ok(Vec::new());
+    }
+    let listed = list(client, &policy.policy_id, Scope::OfferType).await.map_err(|source| PlanError::Request {
+        doing: format!("reading the offer types of {} for the baseline", policy.policy_id),
+        source,
+    })?;
+    let listed: Vec<TargetPolicy> = listed.into_iter().map(|c| c.policy).collect();
+    check_offer_types(policy, &listed).map_err(|unknown| {
+        let named: Vec<String> = unknown.iter().map(|o| format!("{o}{}", locate(text, o.as_str()))).collect();
+        let offer_types = if unknown.len() == 1 { "offer type" } else { "offer types" };
+        PlanError::Invalid(format!(
+            "the service does not list {offer_types} {} — `commerce-policy product-policies list --scope OfferType` shows the offer types it knows",
+            named.join(", ")
+        ))
+    })
 }
 
 /// Refuses pinned ids the service does not know, naming the first few with their lines.
@@ -117,13 +140,12 @@ async fn resolve_pinned(
 
 /// Refuses a baseline that asks for a value a product cannot take (the trial rule), naming
 /// each such product and its line.
-fn refuse_impossible_values(checks: &[ProductCheck], text: &str) -> Result<(), PlanError> {
+fn refuse_impossible_values(checks: &[TargetCheck], text: &str) -> Result<(), PlanError> {
     let refusals: Vec<String> = checks
         .iter()
         .filter_map(|c| {
-            let target = Target::Product(c.product_id.clone());
-            let refusal = Catalog::builtin().refusal(&target, &c.product_name, c.after)?;
-            Some(format!("{refusal}{}", locate(text, c.product_id.as_str())))
+            let refusal = Catalog::builtin().refusal(&c.target, &c.name, c.after)?;
+            Some(format!("{refusal}{}", locate(text, c.target.id())))
         })
         .collect();
     if refusals.is_empty() { Ok(()) } else { Err(PlanError::Invalid(refusals.join("; "))) }
@@ -144,7 +166,7 @@ mod tests {
             r#"{"policyId":"AllowSelfServicePurchase","default":"Disabled","products":{"CFQ7TTC0KP0P":"Enabled"}}"#;
         let checks = plan_baseline(&client, &Baseline::parse(text).unwrap(), text, false).await.unwrap();
         assert_eq!(checks.len(), 3);
-        let pinned = checks.iter().find(|c| c.product_id.as_str() == "CFQ7TTC0LH2H").unwrap();
+        let pinned = checks.iter().find(|c| c.target.id() == "CFQ7TTC0LH2H").unwrap();
         assert_eq!((pinned.source, pinned.drifted()), (Source::Pinned, false), "the former id pins the product");
         assert_eq!(checks.iter().filter(|c| c.drifted() && c.after == PolicyValue::Disabled).count(), 2);
     }

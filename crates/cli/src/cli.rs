@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use commerce_model::{OfferType, PolicyId, PolicyValue, ProductId, Scope};
+
+use crate::catalog_ids;
+use crate::log::LogFormat;
 use commerce_signin::Cloud;
 
 /// Read and change Microsoft 365 self-service purchase policies (AllowSelfServicePurchase),
@@ -66,6 +69,17 @@ pub struct GlobalArgs {
     /// Log each request and retry with its correlation id on stderr.
     #[arg(long, short = 'v', global = true)]
     pub verbose: bool,
+
+    /// Stderr lines as text for people, or json: one object per line (`level`, `message`,
+    /// the request fields), warnings and a failed command's error line included.
+    #[arg(long, global = true, env = "COMMERCE_POLICY_LOG_FORMAT", value_enum, ignore_case = true, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Refuse the implicit local default (exit 3) when nothing says where to go: no
+    /// --endpoint, no token, no saved connection. The module's MSCommerce-named cmdlets pass it.
+    #[arg(long, global = true, hide = true, env = "COMMERCE_POLICY_REQUIRE_CONNECTION",
+          value_parser = clap::builder::FalseyValueParser::new())]
+    pub require_connection: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -155,10 +169,10 @@ pub enum ProductPoliciesCommand {
 #[group(required = true, multiple = false)]
 pub struct OneTarget {
     /// The product, like CFQ7TTC0H9MP (former ids work too).
-    #[arg(long)]
+    #[arg(long, value_parser = catalog_ids::product_id(), hide_possible_values = true)]
     pub product_id: Option<ProductId>,
     /// The offer type, like SaaS.
-    #[arg(long)]
+    #[arg(long, value_parser = catalog_ids::offer_type(), hide_possible_values = true)]
     pub offer_type: Option<OfferType>,
 }
 
@@ -183,13 +197,13 @@ pub struct UpdateArgs {
 pub struct UpdateTargets {
     /// Products to change: repeat the flag, separate ids with commas, or give `-` to read
     /// ids from stdin (one per line or separated by spaces or commas).
-    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    #[arg(long, value_delimiter = ',', num_args = 1.., value_parser = catalog_ids::product_id_word(), hide_possible_values = true)]
     pub product_id: Vec<String>,
     /// Every product the service lists.
     #[arg(long)]
     pub all: bool,
     /// An offer type to change, like SaaS.
-    #[arg(long)]
+    #[arg(long, value_parser = catalog_ids::offer_type(), hide_possible_values = true)]
     pub offer_type: Option<OfferType>,
 }
 
@@ -338,6 +352,11 @@ pub struct SignInMethod {
     /// Sign in as this Azure resource's managed identity.
     #[arg(long)]
     pub managed_identity: bool,
+    /// Do not sign in: save --endpoint (a service URL that needs no sign-in, or `local`) as
+    /// where commands go, after one request checks that it answers. `--endpoint local`
+    /// implies it.
+    #[arg(long)]
+    pub no_sign_in: bool,
 }
 
 /// `serve`'s ranges are the service's own (commerce_service::limits).

@@ -8,7 +8,7 @@ use commerce_client::{Client, MICROSOFT_ENDPOINT, RetryPolicy, Transport, Transp
 use commerce_model::Catalog;
 use commerce_model::wire::ErrorBody;
 use commerce_service::{ServiceConfig, SqliteStore};
-use commerce_signin::{Cloud, Given, Profile, Secret, Session, SignInError};
+use commerce_signin::{Cloud, Flow, Given, Profile, Secret, Session, SignInError};
 use tracing::instrument::WithSubscriber;
 use tracing::subscriber::NoSubscriber;
 
@@ -22,16 +22,12 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// `--endpoint` if given, else the connected tenant, else Microsoft's service when a
+    /// `--endpoint` if given, else the saved connection, else Microsoft's service when a
     /// token was given (a token is meant for a tenant, never for a file on disk), else the
-    /// embedded default, said on stderr and refused in a pipeline. The tenant's token goes
-    /// only to the tenant's own endpoint.
+    /// embedded default, said on stderr and refused in a pipeline (and refused everywhere
+    /// with `--require-connection`). The tenant's token goes only to the tenant's own
+    /// endpoint; a connection without sign-in sends none of its own.
     pub async fn open(global: &GlobalArgs) -> Result<Self, CliError> {
-        let retry = RetryPolicy {
-            max_attempts: global.max_retries.map_or(u32::MAX, |n| n.saturating_add(1)),
-            max_elapsed: global.retry_timeout,
-            ..RetryPolicy::default()
-        };
         let explicit = global.endpoint.as_deref().map(str::trim).filter(|e| !e.is_empty());
         // `local` needs no connection, so a damaged connection file cannot stand in its way.
         let connected = if explicit == Some("local") { None } else { Profile::load(&data_dir()?)? };
@@ -42,21 +38,59 @@ impl Endpoint {
         let (client, description, profile) = match (explicit, connected) {
             (Some("local"), _) => local(global)?,
             (None, None) => implicit_local(global)?,
-            (None, Some(profile)) => (http_client(&profile.endpoint, global)?, profile.describe(), Some(profile)),
+            (None, Some(profile)) => {
+                let (client, description) = connected_client(&profile, global)?;
+                (client, description, Some(profile))
+            }
             (Some(name), connected) => {
                 let url = if name == "microsoft" { microsoft_endpoint() } else { name.to_string() };
                 let profile = connected.filter(|p| same_url(&p.endpoint, &url));
                 let description =
-                    profile.as_ref().map_or_else(|| url.trim_end_matches('/').to_string(), Profile::describe);
+                    profile.as_ref().map_or_else(|| url.trim_end_matches('/').to_string(), connection_name);
                 (http_client(&url, global)?, description, profile)
             }
         };
         let token = match (&global.access_token, profile) {
             (Some(token), _) => Some(token.clone()),
-            (None, Some(profile)) => Some(signed_in_token(profile).await?),
-            (None, None) => None,
+            (None, Some(profile)) if profile.flow != Flow::NoSignIn => Some(signed_in_token(profile).await?),
+            (None, _) => None,
         };
-        Ok(Self { client: client.with_retry(retry).with_token(token), description })
+        Ok(Self { client: client.with_retry(retry(global)).with_token(token), description })
+    }
+
+    /// The endpoint of a connection about to be saved, for `connect` to check it answers.
+    pub fn of_connection(profile: &Profile, global: &GlobalArgs) -> Result<Self, CliError> {
+        let (client, description) = connected_client(profile, global)?;
+        let client = client.with_retry(retry(global)).with_token(global.access_token.clone());
+        Ok(Self { client, description })
+    }
+}
+
+/// The retries `--max-retries` and `--retry-timeout` allow.
+fn retry(global: &GlobalArgs) -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: global.max_retries.map_or(u32::MAX, |n| n.saturating_add(1)),
+        max_elapsed: global.retry_timeout,
+        ..RetryPolicy::default()
+    }
+}
+
+/// The client of a saved connection and its name: `local` is the embedded store, chosen.
+fn connected_client(profile: &Profile, global: &GlobalArgs) -> Result<(Client, String), CliError> {
+    if profile.endpoint == "local" {
+        let (client, description, _) = local(global)?;
+        return Ok((client, description));
+    }
+    Ok((http_client(&profile.endpoint, global)?, connection_name(profile)))
+}
+
+/// A person's name for a saved connection: the tenant's, or for one without sign-in the
+/// endpoint itself (`local` names its store).
+pub fn connection_name(profile: &Profile) -> String {
+    match (profile.flow == Flow::NoSignIn, profile.endpoint.as_str()) {
+        (true, "local") => local_store_path().map_or_else(|_| "local".into(), |p| format!("local ({})", p.display())),
+        (true, url) => url.to_string(),
+        (false, _) => profile.describe(),
     }
 }
 
@@ -76,6 +110,11 @@ pub const PIPELINE_VARIABLES: [&str; 4] = ["CI", "TF_BUILD", "GITHUB_ACTIONS", "
 /// The embedded default chosen for want of anything else: fine for someone trying the tool,
 /// who is told so every time; refused in a pipeline, where it means a sign-in was forgotten.
 fn implicit_local(global: &GlobalArgs) -> Result<Resolved, CliError> {
+    if global.require_connection {
+        return Err(CliError::Auth(SignInError::NotSignedIn(
+            "not connected: run Connect-MSCommerce (commerce-policy connect), or connect --endpoint local for the embedded store".into(),
+        )));
+    }
     if let Some(name) = PIPELINE_VARIABLES.iter().find(|n| std::env::var_os(n).is_some_and(|v| !v.is_empty())) {
         return Err(CliError::Auth(SignInError::NotSignedIn(format!(
             "no tenant connected and {name} is set (a pipeline): run `commerce-policy connect`, or pass --endpoint local to use the embedded local store"
@@ -83,9 +122,12 @@ fn implicit_local(global: &GlobalArgs) -> Result<Resolved, CliError> {
     }
     let path = local_store_path()?;
     let resolved = local(global)?;
-    eprintln!(
-        "commerce-policy: no tenant connected: using the embedded local store {} (pass --endpoint local to choose it, or connect)",
-        path.display()
+    crate::log::notice(
+        "WARN",
+        &format!(
+            "no tenant connected: using the embedded local store {} (pass --endpoint local to choose it, or connect)",
+            path.display()
+        ),
     );
     Ok(resolved)
 }

@@ -1,11 +1,14 @@
 //! `commerce-policy`: parse the command line, run the command, turn a failure into one line
 //! on stderr and the exit code of DESIGN.md.
 
+mod catalog_ids;
 mod cli;
+mod command_tree;
 mod commands;
 mod endpoint;
 mod error;
 mod junit;
+mod log;
 mod output;
 mod progress;
 mod records;
@@ -13,7 +16,7 @@ mod text;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 
 use crate::cli::{Cli, Command};
 use crate::error::exit;
@@ -35,7 +38,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("commerce-policy: {e}");
+            log::failure(&e.to_string(), e.exit_code());
             ExitCode::from(e.exit_code())
         }
     }
@@ -43,7 +46,7 @@ fn main() -> ExitCode {
 
 /// The command line, with where `--output` came from (the matches know, the struct not).
 fn parse() -> Result<Cli, clap::Error> {
-    let matches = Cli::command().try_get_matches()?;
+    let matches = command_tree::command().try_get_matches()?;
     let mut cli = Cli::from_arg_matches(&matches)?;
     cli.global.output_on_command_line = output_source(&matches) == Some(clap::parser::ValueSource::CommandLine);
     Ok(cli)
@@ -79,24 +82,20 @@ fn usage_error(e: clap::Error) -> ExitCode {
     let message =
         text.split("\n\nUsage:").next().unwrap_or(&text).split("\n\nFor more information").next().unwrap_or(&text);
     let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    eprintln!("commerce-policy: {} — see --help", one_line.trim_start_matches("error: "));
+    if log::json_requested(&std::env::args().collect::<Vec<_>>()) {
+        log::use_json();
+    }
+    log::failure(&format!("{} — see --help", one_line.trim_start_matches("error: ")), exit::USAGE);
     ExitCode::from(exit::USAGE)
 }
 
 /// Logs go to stderr: requests of `serve`, and with `--verbose` every request and retry with
-/// its correlation id. `RUST_LOG` overrides both.
+/// its correlation id; `--log-format` says text or JSON. `RUST_LOG` overrides the levels.
 fn init_logging(cli: &Cli) {
     let default = match (&cli.command, cli.global.verbose) {
         (Command::Serve(_), _) => "info",
         (_, true) => "warn,commerce_client=debug",
         (_, false) => "warn",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
-    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(colour)
-        .with_target(false)
-        .init();
+    log::init(cli.global.log_format, default);
 }

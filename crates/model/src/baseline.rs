@@ -3,9 +3,11 @@
 //!
 //! ```json
 //! { "policyId": "AllowSelfServicePurchase", "default": "Disabled",
-//!   "products": { "CFQ7TTC0H9MP": "Enabled" } }
+//!   "products": { "CFQ7TTC0H9MP": "Enabled" }, "offerTypes": { "SaaS": "Disabled" } }
 //! ```
-//! A file holds one such object, or a list of them (one per policy).
+//! A file holds one such object, or a list of them (one per policy). `offerTypes` is
+//! optional: a baseline without it (every file written before it existed) leaves offer
+//! types alone.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -13,7 +15,10 @@ use std::fmt;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::{PolicyId, PolicyValue, ProductId, Target, TargetPolicy};
+use crate::{OfferType, PolicyId, PolicyValue, ProductId, Target, TargetPolicy};
+
+mod check;
+pub use check::TargetCheck;
 
 /// The wanted values of one policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,6 +35,11 @@ pub struct PolicyBaseline {
     /// Values pinned by product id.
     #[serde(default, deserialize_with = "unique_products")]
     pub products: BTreeMap<ProductId, PolicyValue>,
+    /// Values of third-party offer types (like `SaaS`), by offer type. `default` does not
+    /// cover them: an offer type not named here is left alone, and so are all of them when
+    /// the field is absent.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "unique_offer_types")]
+    pub offer_types: BTreeMap<OfferType, PolicyValue>,
 }
 
 /// A whole baseline file: one or more policies.
@@ -98,23 +108,39 @@ pub fn locate(text: &str, needle: &str) -> String {
 /// Deserializes `products`, refusing an id pinned twice (a JSON object may repeat keys;
 /// silently keeping the last would hide a mistake).
 fn unique_products<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<ProductId, PolicyValue>, D::Error> {
-    struct Unique;
-    impl<'de> Visitor<'de> for Unique {
-        type Value = BTreeMap<ProductId, PolicyValue>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("an object of product ids to policy values")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut products = BTreeMap::new();
-            while let Some((id, value)) = map.next_entry::<ProductId, PolicyValue>()? {
-                if products.insert(id.clone(), value).is_some() {
-                    return Err(serde::de::Error::custom(format!("product {id} is pinned twice")));
-                }
-            }
-            Ok(products)
-        }
+    d.deserialize_map(Unique { what: "product", ids: "product ids", key: |id: &ProductId| id.to_string() })
+}
+
+/// Deserializes `offerTypes`, refusing an offer type named twice, in any case (services
+/// match offer types without regard to case).
+fn unique_offer_types<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<OfferType, PolicyValue>, D::Error> {
+    let key = |offer: &OfferType| offer.as_str().to_ascii_lowercase();
+    d.deserialize_map(Unique { what: "offer type", ids: "offer types", key })
+}
+
+/// A map of ids to policy values in which no id appears twice (`key` says when two are one).
+struct Unique<K> {
+    what: &'static str,
+    ids: &'static str,
+    key: fn(&K) -> String,
+}
+
+impl<'de, K: Deserialize<'de> + Ord + fmt::Display> Visitor<'de> for Unique<K> {
+    type Value = BTreeMap<K, PolicyValue>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "an object of {} to policy values", self.ids)
     }
-    d.deserialize_map(Unique)
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut pinned: BTreeMap<K, PolicyValue> = BTreeMap::new();
+        let mut seen = std::collections::HashSet::new();
+        while let Some((id, value)) = map.next_entry::<K, PolicyValue>()? {
+            if !seen.insert((self.key)(&id)) {
+                return Err(serde::de::Error::custom(format!("{} {id} is pinned twice", self.what)));
+            }
+            pinned.insert(id, value);
+        }
+        Ok(pinned)
+    }
 }
 
 /// Why a product has the value it should have.
@@ -124,28 +150,6 @@ pub enum Source {
     Pinned,
     /// Covered by `default`.
     Default,
-}
-
-/// One product's wanted value against its current one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ProductCheck {
-    pub policy_id: PolicyId,
-    pub product_id: ProductId,
-    pub product_name: String,
-    /// The value the service had when planned.
-    #[serde(rename = "CurrentValue")]
-    pub before: PolicyValue,
-    /// The value the baseline wants.
-    #[serde(rename = "WantedValue")]
-    pub after: PolicyValue,
-    pub source: Source,
-}
-
-impl ProductCheck {
-    pub fn drifted(&self) -> bool {
-        self.before != self.after
-    }
 }
 
 /// Refuses pins that name one product twice: a former id beside its current id, or two
@@ -184,12 +188,12 @@ fn locate_line(text: &str, needle: &str) -> Option<usize> {
 /// Compares one policy's baseline with the values the service lists. `pinned` maps each
 /// pinned id (as written, maybe a former id) to the product the service answers for it, or
 /// `None` when the service does not know it. Returns a check per product the baseline
-/// covers, in the service's order; other targets (offer types) are not a baseline's.
+/// covers, in the service's order; offer types are [`check_offer_types`]'.
 pub fn check(
     baseline: &PolicyBaseline,
     listed: &[TargetPolicy],
     pinned: &BTreeMap<ProductId, Option<TargetPolicy>>,
-) -> Vec<ProductCheck> {
+) -> Vec<TargetCheck> {
     let product_id = |p: &TargetPolicy| match &p.target {
         Target::Product(id) => Some(id.clone()),
         Target::OfferType(_) => None,
@@ -200,7 +204,7 @@ pub fn check(
             wanted.insert(current, (*value, Source::Pinned));
         }
     }
-    let mut checks: Vec<ProductCheck> = Vec::new();
+    let mut checks: Vec<TargetCheck> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for product in listed.iter().chain(pinned.values().flatten()) {
         let Some(id) = product_id(product) else { continue };
@@ -209,10 +213,10 @@ pub fn check(
         }
         let rule = wanted.get(&id).copied().or(baseline.default.map(|d| (d, Source::Default)));
         if let Some((value, source)) = rule {
-            checks.push(ProductCheck {
+            checks.push(TargetCheck {
                 policy_id: baseline.policy_id.clone(),
-                product_id: id,
-                product_name: product.name.clone(),
+                target: Target::Product(id),
+                name: product.name.clone(),
                 before: product.value,
                 after: value,
                 source,
@@ -220,6 +224,35 @@ pub fn check(
         }
     }
     checks
+}
+
+/// Compares the offer types a baseline names with the offer types the service lists
+/// (matched without regard to case, written as the service spells them). An offer type the
+/// service does not list is returned as unknown: it is a typo, or a service without it.
+pub fn check_offer_types(
+    baseline: &PolicyBaseline,
+    listed: &[TargetPolicy],
+) -> Result<Vec<TargetCheck>, Vec<OfferType>> {
+    let mut unknown = Vec::new();
+    let mut checks = Vec::new();
+    for (offer, value) in &baseline.offer_types {
+        let found = listed.iter().find(|p| match &p.target {
+            Target::OfferType(listed) => listed.as_str().eq_ignore_ascii_case(offer.as_str()),
+            Target::Product(_) => false,
+        });
+        match found {
+            Some(current) => checks.push(TargetCheck {
+                policy_id: baseline.policy_id.clone(),
+                target: current.target.clone(),
+                name: current.name.clone(),
+                before: current.value,
+                after: *value,
+                source: Source::Pinned,
+            }),
+            None => unknown.push(offer.clone()),
+        }
+    }
+    if unknown.is_empty() { Ok(checks) } else { Err(unknown) }
 }
 
 #[cfg(test)]
@@ -315,7 +348,7 @@ mod tests {
         let pinned = BTreeMap::from([("CFQ7TTC0L3PB".parse().unwrap(), Some(listed[0].clone()))]);
         let checks = check(&b.policies[0], &listed, &pinned);
         assert_eq!(checks.len(), 1);
-        assert_eq!(checks[0].product_id.as_str(), "CFQ7TTC0H9MP");
+        assert_eq!(checks[0].target, Target::Product("CFQ7TTC0H9MP".parse().unwrap()));
         assert_eq!(checks[0].after, PolicyValue::Disabled);
     }
 
@@ -343,6 +376,42 @@ mod tests {
         let b = Baseline::parse(text).unwrap();
         assert_eq!(Baseline::parse(&b.to_json()).unwrap(), b);
     }
+
+    fn offer(id: &str, name: &str, value: PolicyValue) -> TargetPolicy {
+        TargetPolicy { target: Target::OfferType(id.parse().unwrap()), ..product("CFQ7TTC0H9MP", name, value) }
+    }
+
+    #[test]
+    fn offer_types_are_optional_checked_by_name_and_refused_twice() {
+        let old = Baseline::parse(r#"{"policyId":"AllowSelfServicePurchase","default":"Disabled"}"#).unwrap();
+        assert!(old.policies[0].offer_types.is_empty(), "absent: offer types are not managed");
+        assert!(!old.to_json().contains("offerTypes"));
+        let b = Baseline::parse(r#"{"policyId":"AllowSelfServicePurchase","offerTypes":{"saas":"Disabled"}}"#).unwrap();
+        let listed = [offer("SaaS", "Software as a Service", PolicyValue::Enabled)];
+        let checks = check_offer_types(&b.policies[0], &listed).unwrap();
+        assert_eq!(checks[0].target, Target::OfferType("SaaS".parse().unwrap()), "the service's spelling");
+        assert!(checks[0].drifted());
+        assert_eq!(check_offer_types(&b.policies[0], &[]).unwrap_err()[0].as_str(), "saas");
+        let twice = "{\"policyId\":\"A\",\"offerTypes\":{\"SaaS\":\"Enabled\",\n\"SAAS\":\"Disabled\"}}";
+        let err = Baseline::parse(twice).unwrap_err().to_string();
+        assert!(err.contains("offer type SAAS is pinned twice") && err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn an_offer_type_check_is_named_as_one_and_reads_back() {
+        let check = TargetCheck {
+            policy_id: "AllowSelfServicePurchase".parse().unwrap(),
+            target: Target::OfferType("SaaS".parse().unwrap()),
+            name: "Software as a Service".into(),
+            before: PolicyValue::Enabled,
+            after: PolicyValue::Disabled,
+            source: Source::Pinned,
+        };
+        let json = serde_json::to_value(&check).unwrap();
+        assert_eq!((json["Scope"].as_str(), json["ScopeId"].as_str()), (Some("OfferType"), Some("SaaS")));
+        assert!(json.get("ProductId").is_none());
+        assert_eq!(serde_json::from_value::<TargetCheck>(json).unwrap(), check);
+    }
 }
 
 /// The published JSON Schema (docs/baseline.schema.json) must describe exactly the fields
@@ -357,7 +426,7 @@ mod schema_tests {
         let def = &schema["$defs"]["policyBaseline"];
         let mut fields: Vec<&str> = def["properties"].as_object().unwrap().keys().map(String::as_str).collect();
         fields.sort_unstable();
-        assert_eq!(fields, ["$schema", "default", "policyId", "products"]);
+        assert_eq!(fields, ["$schema", "default", "offerTypes", "policyId", "products"]);
         assert_eq!(def["additionalProperties"], false);
         let values: Vec<&str> =
             schema["$defs"]["policyValue"]["enum"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();

@@ -27,6 +27,9 @@ pub enum Flow {
     ManagedIdentity,
     /// A token obtained elsewhere, used until it expires.
     AccessToken,
+    /// No sign-in: a service (or the embedded store) that needs none; requests carry a
+    /// token only when one is given (`--access-token`).
+    NoSignIn,
 }
 
 /// Where a federated token is read from, afresh for every token request (they rotate).
@@ -48,6 +51,7 @@ impl Flow {
             Flow::FederatedToken { .. } => "federated token",
             Flow::ManagedIdentity => "managed identity",
             Flow::AccessToken => "access token",
+            Flow::NoSignIn => "no sign-in",
         }
     }
 

@@ -142,6 +142,7 @@ impl Session {
             Flow::AccessToken => {
                 given.access_token.clone().map(Token::from_access_token).ok_or_else(|| self.not_kept())
             }
+            Flow::NoSignIn => Err(SignInError::Config("this connection has no sign-in".into())),
         }
     }
 

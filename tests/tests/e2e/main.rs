@@ -3,12 +3,16 @@
 //! faster. Run one subject with `cargo test -p commerce-e2e --test e2e cli::`.
 
 mod baseline;
+mod baseline_offer_types;
 mod byte_order_marks;
 mod cli;
 mod cli_conventions;
 mod cli_safety;
+mod cli_scope;
 mod client_faults;
+mod connection_choice;
 mod endpoint_choice;
+mod log_format;
 mod module_manifest;
 mod module_output;
 mod module_parameter_sets;

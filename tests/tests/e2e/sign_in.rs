@@ -61,6 +61,7 @@ fn client_secret_from_the_environment_signs_in_and_commands_use_it() {
     assert_connected(&connected, &format!("application {}", oidc::WRITER_CLIENT_ID));
     // No credential store here: every command signs in again with the secret it is given.
     assert!(connected.json()["CredentialStore"].is_null(), "{connected:#?}");
+    assert_eq!(connected.json()["Renewable"], false, "the secret is not kept: the user must give it again");
     assert_signed_in_commands_work(&sandbox, with_secret);
     // Without the secret, a command cannot sign in: exit 3, and it says what to set.
     sandbox.run(&["product-policies", "list"]).assert_fails_with(3);
@@ -119,7 +120,9 @@ fn federated_token_from_a_file_and_from_a_variable() {
     std::fs::write(&file, provider.federated_token(oidc::FEDERATED_CLIENT_ID)).unwrap();
     let path = file.to_string_lossy().into_owned();
     let flow = app_flow(oidc::FEDERATED_CLIENT_ID, &["--federated-token-file", &path]);
-    assert_connected(&sandbox.run(&connect_args(&provider, &service, &flow)), &account);
+    let connected = sandbox.run(&connect_args(&provider, &service, &flow));
+    assert_connected(&connected, &account);
+    assert_eq!(connected.json()["Renewable"], true, "the file is read again for every token");
     // The file is read again for each token, as runners rotate it (the test provider, unlike
     // Entra, refuses an assertion it has seen: each command gets a fresh one).
     assert_signed_in_commands_work(&sandbox, |args| {
@@ -146,6 +149,7 @@ fn managed_identity_from_app_service_and_from_the_instance_metadata_service() {
         .env("IDENTITY_HEADER", oidc::MSI_HEADER);
     let connected = sandbox.run_command(app_service, &args, "");
     run_ok_with_account(&connected, &account);
+    assert_eq!(connected.json()["Renewable"], true, "a managed identity needs no user");
     // No credential store: each command asks the identity endpoint again.
     let mut again = sandbox.command();
     again.env("IDENTITY_ENDPOINT", format!("{}/msi/token", provider.url())).env("IDENTITY_HEADER", oidc::MSI_HEADER);
@@ -259,6 +263,7 @@ fn device_code_is_kept_in_the_keyring_refreshed_and_removed_by_disconnect() {
     let connected = device_code_connect(&sandbox, &provider, &service, oidc::ADMIN_USER, true);
     assert_connected(&connected, oidc::ADMIN_USER);
     assert_eq!(connected.json()["CredentialStore"], "the Linux kernel keyring");
+    assert_eq!(connected.json()["Renewable"], true, "the refresh token is kept");
 
     let in_keyring = |args: &[&str]| sandbox.run_command(sandbox.command_in_keyring(), args, "");
     std::thread::sleep(Duration::from_secs(5));
@@ -282,6 +287,7 @@ fn without_a_credential_store_a_device_code_sign_in_lasts_one_command() {
     let connected = device_code_connect(&sandbox, &provider, &service, oidc::READER_USER, false);
     assert_connected(&connected, oidc::READER_USER);
     assert!(connected.json()["CredentialStore"].is_null());
+    assert_eq!(connected.json()["Renewable"], false, "nothing keeps the refresh token");
     let next = sandbox.run(&["product-policies", "list"]);
     next.assert_fails_with(3);
     assert!(next.stderr.contains("no credential store"), "{next:#?}");

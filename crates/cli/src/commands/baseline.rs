@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use commerce_changes::{Change, ChangeResult, Mode, PlanError, Planned, carry_out_all, plan_baseline};
 use commerce_client::Client;
-use commerce_model::baseline::{Baseline, PolicyBaseline, ProductCheck};
-use commerce_model::{PolicyId, Target};
+use commerce_model::baseline::{Baseline, PolicyBaseline, TargetCheck};
+use commerce_model::wire::ScopedPolicy;
+use commerce_model::{PolicyId, Scope};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::{ApplyArgs, ExportArgs, Format, PlanArgs};
@@ -26,7 +27,7 @@ use crate::text;
 struct SavedPlan {
     version: u32,
     endpoint: String,
-    changes: Vec<ProductCheck>,
+    changes: Vec<TargetCheck>,
 }
 
 const PLAN_VERSION: u32 = 1;
@@ -53,7 +54,7 @@ pub async fn apply(client: &Client, printer: &Printer, args: ApplyArgs, input: O
         (Some(path), _) => load_plan(path, &printer.endpoint)?,
         (None, Some(input)) => tokio::select! {
             checks = checks_of(client, &input, args.allow_unknown_products) => {
-                checks?.into_iter().filter(ProductCheck::drifted).collect()
+                checks?.into_iter().filter(TargetCheck::drifted).collect()
             }
             () = interrupt.stopped() => return Err(CliError::Interrupted { changed: 0, not_attempted: 0, total: 0 }),
         },
@@ -95,11 +96,14 @@ pub async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
             .map_err(CliError::request(format!("listing the products of {policy_id}")))?;
         let products =
             listed.into_iter().filter(|p| Some(p.policy_value) != args.default).map(|p| (p.product_id, p.policy_value));
+        let products = products.collect();
+        let offer_types = export_offer_types(client, &policy_id).await?;
         policies.push(PolicyBaseline {
             schema: Some(SCHEMA_URL.into()),
             policy_id,
             default: args.default,
-            products: products.collect(),
+            products,
+            offer_types,
         });
     }
     let text = Baseline { policies }.to_json();
@@ -107,6 +111,25 @@ pub async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
         Some(path) => write_file(path, &text),
         None => Printer { format: Format::Json, endpoint: String::new() }.write(&text),
     }
+}
+
+/// The policy's value for every offer type the service lists, all pinned: `--default` is
+/// for products, which Microsoft adds; offer types are few and each is a choice of its own.
+async fn export_offer_types(
+    client: &Client,
+    policy_id: &PolicyId,
+) -> Result<std::collections::BTreeMap<commerce_model::OfferType, commerce_model::PolicyValue>, CliError> {
+    let listed = client
+        .list(policy_id, Scope::OfferType)
+        .await
+        .map_err(CliError::request(format!("listing the offer types of {policy_id}")))?;
+    let offer_types = listed.into_iter().filter_map(|item| match item {
+        ScopedPolicy::Scope(s) if s.scope.eq_ignore_ascii_case(Scope::OfferType.as_str()) => {
+            s.scope_id.parse().ok().map(|offer| (offer, s.policy_value))
+        }
+        _ => None,
+    });
+    Ok(offer_types.collect())
 }
 
 /// A baseline file, read and parsed: what `plan` checks before it sends anything.
@@ -127,7 +150,7 @@ impl Input {
 }
 
 /// Checks every product a read baseline covers against the service.
-async fn checks_of(client: &Client, input: &Input, allow_unknown: bool) -> Result<Vec<ProductCheck>, CliError> {
+async fn checks_of(client: &Client, input: &Input, allow_unknown: bool) -> Result<Vec<TargetCheck>, CliError> {
     let path = input.path.display();
     plan_baseline(client, &input.baseline, &input.text, allow_unknown).await.map_err(|e| match e {
         PlanError::Request { doing, source } => CliError::Request { doing: format!("{path}: {doing}"), source },
@@ -137,26 +160,26 @@ async fn checks_of(client: &Client, input: &Input, allow_unknown: bool) -> Resul
 
 /// A planned product change, as the operations carry it out: read again just before the
 /// write, since a plan may be old.
-fn change_of(check: ProductCheck) -> Change {
+fn change_of(check: TargetCheck) -> Change {
     Change {
         policy_id: check.policy_id,
-        target: Target::Product(check.product_id),
-        name: check.product_name,
+        target: check.target,
+        name: check.name,
         before: check.before,
         after: check.after,
         etag: None,
     }
 }
 
-fn print_checks(printer: &Printer, checks: &[ProductCheck]) -> Result<(), CliError> {
-    let drifted: Vec<&ProductCheck> = checks.iter().filter(|c| c.drifted()).collect();
+fn print_checks(printer: &Printer, checks: &[TargetCheck]) -> Result<(), CliError> {
+    let drifted: Vec<&TargetCheck> = checks.iter().filter(|c| c.drifted()).collect();
     match printer.format {
         Format::Junit => {
             let cases: Vec<junit::Case> = checks
                 .iter()
                 .map(|c| junit::Case {
                     suite: c.policy_id.to_string(),
-                    name: format!("{} ({})", c.product_name, c.product_id),
+                    name: case_name(&c.name, &c.target),
                     failure: c
                         .drifted()
                         .then(|| format!("is {}, the baseline wants {} ({:?})", c.before, c.after, c.source)),
@@ -165,7 +188,7 @@ fn print_checks(printer: &Printer, checks: &[ProductCheck]) -> Result<(), CliErr
             printer.write(&junit::report("commerce-policy plan", &cases))
         }
         Format::Table if drifted.is_empty() => printer.write(&format!(
-            "Endpoint: {}\n\nNo changes: all {} products the baseline covers match it.\n",
+            "Endpoint: {}\n\nNo changes: all {} products and offer types the baseline covers match it.\n",
             printer.endpoint,
             checks.len()
         )),
@@ -181,6 +204,15 @@ fn print_checks(printer: &Printer, checks: &[ProductCheck]) -> Result<(), CliErr
     }
 }
 
+/// A JUnit test case's name: `Power BI Pro (CFQ7TTC0H9MP)`, `offer type SaaS (Software as a
+/// Service)`.
+fn case_name(name: &str, target: &commerce_model::Target) -> String {
+    match target {
+        commerce_model::Target::Product(id) => format!("{name} ({id})"),
+        offer => format!("{offer} ({name})"),
+    }
+}
+
 fn print_results(printer: &Printer, results: &[ChangeResult]) -> Result<(), CliError> {
     if printer.format != Format::Junit {
         return printer.many(&results.iter().map(ChangeOutput::from).collect::<Vec<_>>());
@@ -189,7 +221,7 @@ fn print_results(printer: &Printer, results: &[ChangeResult]) -> Result<(), CliE
         .iter()
         .map(|r| junit::Case {
             suite: r.policy_id.to_string(),
-            name: format!("{} ({})", r.name, r.target.id()),
+            name: case_name(&r.name, &r.target),
             failure: r.failure.as_ref().map(|f| f.message.clone()),
         })
         .collect();
@@ -326,7 +358,7 @@ fn save_plan(path: &Path, plan: &SavedPlan) -> Result<(), CliError> {
     write_file(path, &(text + "\n"))
 }
 
-fn load_plan(path: &Path, endpoint: &str) -> Result<Vec<ProductCheck>, CliError> {
+fn load_plan(path: &Path, endpoint: &str) -> Result<Vec<TargetCheck>, CliError> {
     let text = read_text(path)?;
     let plan: SavedPlan = serde_json::from_str(&text)
         .map_err(|e| CliError::Usage(format!("{}: not a plan saved by `plan --out`: {e}", path.display())))?;

@@ -10,8 +10,8 @@ use commerce_signin::{
 };
 use serde::Serialize;
 
-use crate::cli::{ConnectArgs, Format, GlobalArgs};
-use crate::endpoint::{data_dir, given_by_environment, licensing_endpoint};
+use crate::cli::{ConnectArgs, Format, GlobalArgs, SignInMethod};
+use crate::endpoint::{Endpoint, connection_name, data_dir, given_by_environment, licensing_endpoint};
 use crate::error::CliError;
 use crate::output::{Printer, for_terminal, without_credentials};
 use crate::text;
@@ -20,22 +20,34 @@ use crate::text;
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct Connection {
-    tenant_id: String,
+    /// None without a sign-in.
+    tenant_id: Option<String>,
     environment: String,
     endpoint: String,
     account: Option<String>,
+    /// The flow's name, or `None` for a connection without sign-in.
     sign_in: &'static str,
-    expires_on: String,
+    expires_on: Option<String>,
     /// The credential store that keeps the sign-in, or none (kept for this command only).
     credential_store: Option<&'static str>,
-    #[serde(skip)]
+    /// Whether later commands get a token again without the user: see [`renews_unattended`].
     renewable: bool,
 }
 
-/// Signs in and makes the tenant where commands go; a failure says where they go instead, so
-/// no one takes the next command for one sent to the tenant just tried.
+/// What the module's Connect-MSCommerce passes on when no sign-in was made.
+const NO_SIGN_IN: &str = "None";
+
+/// Signs in and makes the tenant where commands go (or saves an endpoint that needs no
+/// sign-in); a failure says where they go instead, so no one takes the next command for
+/// one sent to the tenant just tried.
 pub async fn connect(global: &GlobalArgs, args: ConnectArgs) -> Result<(), CliError> {
-    match sign_in_and_save(global, args).await {
+    let explicit_local = global.endpoint.as_deref().map(str::trim) == Some("local");
+    let outcome = if args.method.no_sign_in || explicit_local {
+        save_without_sign_in(global, &args).await
+    } else {
+        sign_in_and_save(global, args).await
+    };
+    match outcome {
         Ok(()) => Ok(()),
         Err(error) => Err(CliError::Noted { error: Box::new(error), note: still_active() }),
     }
@@ -46,11 +58,9 @@ fn still_active() -> String {
     let read = data_dir().ok().and_then(|dir| Profile::read(&dir).ok());
     match read {
         Some(Saved::Connection(profile)) => {
-            format!("still connected to {}", without_credentials(&profile.describe()))
+            format!("still connected to {}", without_credentials(&connection_name(&profile)))
         }
-        Some(Saved::Missing) => {
-            "no connection is active: commands without --endpoint go to the embedded local store".into()
-        }
+        Some(Saved::Missing) => format!("no connection is active: {WITHOUT_CONNECTION}"),
         Some(Saved::Damaged { path, .. }) => {
             format!("the saved connection {} is damaged: run `commerce-policy disconnect`", path.display())
         }
@@ -82,29 +92,98 @@ async fn sign_in_and_save(global: &GlobalArgs, args: ConnectArgs) -> Result<(), 
     report(global, &session.profile, &token, session.vault())
 }
 
+/// Where commands go once no connection is saved, under the endpoint rules (the implicit
+/// local default is announced, and refused in pipelines).
+const WITHOUT_CONNECTION: &str = "commands without --endpoint now use the embedded local store, each with a notice on stderr, and are refused in pipelines (CI set) — run `commerce-policy connect`, or `commerce-policy connect --endpoint local` to choose the local store";
+
 pub fn disconnect(global: &GlobalArgs) -> Result<(), CliError> {
     let dir = data_dir()?;
     let printer = Printer { format: global.output, endpoint: String::new() };
     let profile = match Profile::read(&dir)? {
-        Saved::Missing => return printer.write(&message(global, "Not connected.")),
+        Saved::Missing => return printer.write(&message(global, &format!("Not connected: {WITHOUT_CONNECTION}."))),
         Saved::Connection(profile) => profile,
         // Nothing in it can be trusted to name a sign-in, and keeping it would leave every
         // command refusing: it goes.
         Saved::Damaged { path, why } => {
             Profile::remove(&dir)?;
             let text =
-                format!("Removed {}: it was not a saved connection ({why}); commands go to local.", path.display());
+                format!("Removed {}: it was not a saved connection ({why}); {WITHOUT_CONNECTION}.", path.display());
             return printer.write(&message(global, &for_terminal(&text)));
         }
     };
-    let session = Session::open(profile.clone());
-    session.sign_out()?;
+    if profile.flow != Flow::NoSignIn {
+        Session::open(profile.clone()).sign_out()?;
+    }
     Profile::remove(&dir)?;
-    let text = format!(
-        "Disconnected from {}: its sign-in was removed; commands go to local.",
-        without_credentials(&profile.describe())
-    );
+    let what = if profile.flow == Flow::NoSignIn { "the connection was removed" } else { "its sign-in was removed" };
+    let text =
+        format!("Disconnected from {}: {what}; {WITHOUT_CONNECTION}.", without_credentials(&connection_name(&profile)));
     printer.write(&message(global, &text))
+}
+
+/// `connect --endpoint <URL|local> --no-sign-in`: checks that the endpoint answers (one
+/// `policies list`), then saves it as where commands go, with no token and nothing in the
+/// credential store. The embedded store chosen this way is an explicit choice: no notice,
+/// and pipelines may use it.
+async fn save_without_sign_in(global: &GlobalArgs, args: &ConnectArgs) -> Result<(), CliError> {
+    if let Some(flag) = sign_in_flag(&args.method) {
+        return Err(CliError::Usage(format!("{flag} signs in: leave it out to connect without sign-in")));
+    }
+    let endpoint = match global.endpoint.as_deref().map(str::trim) {
+        None | Some("") => {
+            return Err(CliError::Usage("--no-sign-in needs --endpoint: a service's URL, or local".into()));
+        }
+        Some("microsoft") => {
+            return Err(CliError::Usage("Microsoft's service needs a sign-in: leave out --no-sign-in".into()));
+        }
+        Some(endpoint) => endpoint.trim_end_matches('/').to_string(),
+    };
+    let profile = Profile {
+        cloud: args.environment,
+        tenant_id: "organizations".into(),
+        client_id: String::new(),
+        flow: Flow::NoSignIn,
+        authority: String::new(),
+        resource: String::new(),
+        endpoint,
+    };
+    let checked = Endpoint::of_connection(&profile, global)?;
+    checked.client.policies().await.map_err(CliError::request(format!("checking {}", checked.description)))?;
+    let dir = data_dir()?;
+    forget_other_connection(&dir, &profile)?;
+    profile.save(&dir)?;
+    let connection = Connection {
+        tenant_id: None,
+        environment: profile.cloud.to_string(),
+        endpoint: without_credentials(&profile.endpoint),
+        account: None,
+        sign_in: NO_SIGN_IN,
+        expires_on: None,
+        credential_store: None,
+        renewable: false,
+    };
+    let printer = Printer { format: global.output, endpoint: without_credentials(&checked.description) };
+    match global.output {
+        Format::Table => printer.write(&format!(
+            "Connected to {} without sign-in: commands now go there (in pipelines too); --endpoint overrides it, `commerce-policy disconnect` forgets it.",
+            for_terminal(&printer.endpoint)
+        )),
+        _ => printer.one(&connection),
+    }
+}
+
+/// The sign-in flag given, if any (`--no-sign-in` aside).
+fn sign_in_flag(m: &SignInMethod) -> Option<&'static str> {
+    let flags = [
+        (m.device_code, "--device-code"),
+        (m.client_secret, "--client-secret"),
+        (m.certificate.is_some(), "--certificate"),
+        (m.federated_token_file.is_some(), "--federated-token-file"),
+        (m.federated_token_env.is_some(), "--federated-token-env"),
+        (m.federated_github, "--federated-github"),
+        (m.managed_identity, "--managed-identity"),
+    ];
+    flags.into_iter().find(|(given, _)| *given).map(|(_, name)| name)
 }
 
 /// A plain message, or `{"Message": …}` for scripts.
@@ -164,11 +243,6 @@ fn profile(args: &ConnectArgs, global: &GlobalArgs, flow: Flow, given: &Given) -
     }
     let endpoint = match global.endpoint.as_deref().map(str::trim) {
         None | Some("" | "microsoft") => licensing_endpoint(args.environment),
-        Some("local") => {
-            return Err(CliError::Usage(
-                "--endpoint local needs no sign-in: connect to a tenant or a service URL".into(),
-            ));
-        }
         Some(url) => url.trim_end_matches('/').to_string(),
     };
     let authority = match &args.authority {
@@ -220,30 +294,45 @@ fn read_client_secret(client_id: &str) -> Result<Secret, CliError> {
 
 /// The device-code instructions go to stderr, so stdout stays the command's answer.
 fn show_device_code(prompt: &DeviceCodePrompt) {
-    eprintln!(
+    crate::log::prompt(&format!(
         "To sign in, open {} and enter the code {} (within {} minutes).",
         prompt.verification_uri,
         prompt.user_code,
         prompt.expires_in.as_secs().div_ceil(60)
-    );
+    ));
 }
 
 fn report(global: &GlobalArgs, profile: &Profile, token: &Token, vault: &Vault) -> Result<(), CliError> {
     let expires = humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(token.expires_at)).to_string();
     let connection = Connection {
-        tenant_id: profile.tenant_id.clone(),
+        tenant_id: Some(profile.tenant_id.clone()),
         environment: profile.cloud.to_string(),
         endpoint: without_credentials(&profile.endpoint),
         account: token.identity().account,
         sign_in: profile.flow.name(),
-        expires_on: expires,
+        expires_on: Some(expires),
         credential_store: vault.unavailable().is_none().then(Vault::store_name),
-        renewable: token.refresh_token.is_some(),
+        renewable: renews_unattended(&profile.flow, token, vault),
     };
     let printer = Printer { format: global.output, endpoint: without_credentials(&profile.describe()) };
     match global.output {
         Format::Table => printer.write(&summary(profile, &connection, vault)),
         _ => printer.one(&connection),
+    }
+}
+
+/// Whether later commands get a token again without the user: a managed identity or a
+/// federated token always can; an application's secret or certificate password, and a
+/// person's refresh token, only from a usable credential store; a plain access token or a
+/// connection without sign-in never.
+fn renews_unattended(flow: &Flow, token: &Token, vault: &Vault) -> bool {
+    let stored = vault.unavailable().is_none();
+    match flow {
+        Flow::ManagedIdentity | Flow::FederatedToken { .. } => true,
+        Flow::ClientSecret | Flow::Certificate { .. } => stored,
+        Flow::AccessToken | Flow::NoSignIn => false,
+        // A person's sign-in (device code, and flows added later): its refresh token.
+        _ => stored && token.refresh_token.is_some(),
     }
 }
 
@@ -268,6 +357,6 @@ fn summary(profile: &Profile, c: &Connection, vault: &Vault) -> String {
         "Connected to {}{who} with {}; the token is valid until {}.\n{kept}\nCommands now go to this tenant; --endpoint local reaches the embedded default.",
         for_terminal(&without_credentials(&profile.describe())),
         c.sign_in,
-        c.expires_on
+        c.expires_on.as_deref().unwrap_or_default()
     )
 }

@@ -1,16 +1,15 @@
 //! `completions SHELL` and `man`: the shell's completion script and a roff man page, both
 //! generated from the command tree itself, so they never drift from what the binary accepts.
 
-use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::Cli;
+use crate::command_tree;
 use crate::error::CliError;
 use crate::output::write_stdout;
 
 /// Prints the completion script of `shell` to stdout.
 pub fn completions(shell: Shell) -> Result<(), CliError> {
-    let mut command = Cli::command();
+    let mut command = command_tree::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "commerce-policy", &mut script);
     write_stdout(&text(script)?)
@@ -19,7 +18,7 @@ pub fn completions(shell: Shell) -> Result<(), CliError> {
 /// Prints the man page (roff, section 1) to stdout: `commerce-policy man > commerce-policy.1`.
 pub fn man() -> Result<(), CliError> {
     let mut page = Vec::new();
-    clap_mangen::Man::new(Cli::command())
+    clap_mangen::Man::new(command_tree::command())
         .render(&mut page)
         .map_err(|e| CliError::Other(format!("could not render the man page: {e}")))?;
     write_stdout(&text(page)?)
