@@ -307,6 +307,10 @@ pub struct ConnectArgs {
     /// The resource to ask tokens for (MSCommerce's -Resource; a `/.default` scope works too).
     #[arg(long, default_value = commerce_signin::LICENSING_RESOURCE)]
     pub resource: String,
+    /// How long --browser waits for the sign-in to come back, like 90s or 5m (--timeout
+    /// bounds each request).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration, requires = "browser")]
+    pub browser_timeout: Duration,
 }
 
 /// How to sign in; device code when none is given (or --access-token).
@@ -316,6 +320,10 @@ pub struct SignInMethod {
     /// Sign in as a person: open the page shown on any device and enter the code.
     #[arg(long)]
     pub device_code: bool,
+    /// Sign in as a person in a browser on this machine (where Conditional Access blocks device
+    /// code): the sign-in page comes back to http://localhost on a fresh port.
+    #[arg(long)]
+    pub browser: bool,
     /// Sign in as an application with a client secret, read from COMMERCE_POLICY_CLIENT_SECRET,
     /// else from stdin when it is piped, else asked for. Never taken on the command line.
     #[arg(long)]

@@ -79,7 +79,7 @@ impl Loopback {
             Ok(Some(outcome)) => outcome,
             Ok(None) => Err(SignInError::Config("the listener for the browser's answer stopped".into())),
             Err(_) => Err(SignInError::NotSignedIn(format!(
-                "no sign-in came back from the browser within {}: run `commerce-policy connect --browser` again (--timeout gives more time)",
+                "no sign-in came back from the browser within {}: run `commerce-policy connect --browser` again (--browser-timeout gives more time)",
                 minutes_or_seconds(timeout)
             ))),
         }
@@ -149,10 +149,13 @@ fn judge(expected_state: &str, redirect: Redirect) -> Verdict {
     }
     if let Some(error) = redirect.error {
         let description = redirect.error_description.as_deref().map(printable).unwrap_or_default();
-        let why = format!("{} {description}", printable(&error));
+        let why = match description.as_str() {
+            "" => printable(&error),
+            _ => format!("{}: {description}", printable(&error)),
+        };
         return Verdict::Failed(match error.as_str() {
-            "access_denied" => format!("the sign-in was declined in the browser ({})", why.trim_end()),
-            _ => format!("the sign-in failed in the browser ({})", why.trim_end()),
+            "access_denied" => format!("the sign-in was declined in the browser ({why})"),
+            _ => format!("the sign-in failed in the browser ({why})"),
         });
     }
     match redirect.code.filter(|c| !c.is_empty()) {
@@ -208,7 +211,7 @@ mod tests {
         visit(&loopback, "?error=access_denied&error_description=End-User%20aborted%0A%1Bx&state=s1").await;
         let e = loopback.code(Duration::from_secs(5)).await.unwrap_err();
         assert!(matches!(e, SignInError::NotSignedIn(_)));
-        assert_eq!(e.to_string(), "the sign-in was declined in the browser (access_denied End-User aborted)");
+        assert_eq!(e.to_string(), "the sign-in was declined in the browser (access_denied: End-User aborted)");
     }
 
     #[tokio::test]
@@ -216,7 +219,7 @@ mod tests {
         let loopback = Loopback::listen("s1").await.unwrap();
         assert_eq!(visit(&loopback, "favicon.ico").await, reqwest::StatusCode::NOT_FOUND);
         let e = loopback.code(Duration::from_millis(200)).await.unwrap_err().to_string();
-        assert!(e.contains("within 0 seconds") && e.contains("--timeout"), "{e}");
+        assert!(e.contains("within 0 seconds") && e.contains("--browser-timeout"), "{e}");
     }
 
     #[test]
