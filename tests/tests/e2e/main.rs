@@ -3,6 +3,7 @@
 //! faster. Run one subject with `cargo test -p commerce-e2e --test e2e cli::`.
 
 mod baseline;
+mod browser_sign_in;
 mod byte_order_marks;
 mod cli;
 mod cli_conventions;
