@@ -119,9 +119,12 @@ function entraForm(form) {
     return form;
   }
   const resource = defaults[0].slice(0, -'/.default'.length);
+  // A refresh token is the offline access: Entra takes `offline_access` on a refresh whether
+  // or not the grant behind the token named it (a browser sign-in's does not, see below).
+  const implied = form.grant_type === 'refresh_token' ? ['offline_access'] : [];
   return {
     ...form,
-    scope: scopes.filter((s) => !s.endsWith('/.default')).join(' '),
+    scope: scopes.filter((s) => !s.endsWith('/.default') && !implied.includes(s)).join(' '),
     resource: resource.includes(':') ? resource : `api://${resource}`,
   };
 }
@@ -139,6 +142,11 @@ const tokenEndpoint = `${base}/${TENANT}/oauth2/v2.0/token`;
 
 const tokenKey = signingKey('test-token-key');
 const workloadKey = signingKey('test-workload-key');
+
+// Entra issues a refresh token whenever offline_access is asked for; oidc-provider drops that
+// scope from an authorization request without prompt=consent (OpenID Connect Core §11). The
+// PKCE challenges of the requests that asked for it, so their codes still get one.
+const offlineRequested = new Set();
 
 const noRedirects = { redirect_uris: [], response_types: [] };
 // A native app's loopback redirect, any port (RFC 8252 §7.3), as Entra's `http://localhost`.
@@ -258,6 +266,8 @@ const provider = new Provider(issuer, {
     }
     return { ...claims, oid: objectId(`app:${appid}`), roles: ROLES[appid] || [] };
   },
+  issueRefreshToken: async (ctx, client, source) => client.grantTypeAllowed('refresh_token')
+    && (source.scopes.has('offline_access') || offlineRequested.has(source.codeChallenge)),
   ttl: {
     AccessToken: ACCESS_TOKEN_TTL,
     ClientCredentials: ACCESS_TOKEN_TTL,
@@ -352,6 +362,9 @@ server.on('request', async (req, res) => {
     if (req.method === 'GET' && url.pathname === `/${TENANT}/oauth2/v2.0/authorize`) {
       // `.default` asks for every permission granted on the resource: here, its one scope.
       const query = entraForm(Object.fromEntries(url.searchParams));
+      if (String(query.scope).split(' ').includes('offline_access') && query.code_challenge) {
+        offlineRequested.add(query.code_challenge);
+      }
       if (query.resource) {
         query.scope = `${query.scope} user_impersonation`.trim();
       }

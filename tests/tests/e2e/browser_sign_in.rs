@@ -88,9 +88,8 @@ fn a_person_signs_in_in_a_browser_and_later_commands_renew_the_sign_in() {
     if !oidc::chromium_available() || !keyctl_present() {
         return;
     }
-    // One-minute tokens are inside the five-minute renewal margin: the next command must
-    // renew with the kept refresh token to get through.
-    let (provider, sandbox) = (Provider::start_with(Some(Duration::from_secs(60)), None), Sandbox::new());
+    // Two-second tokens: past half their life, a command renews with the kept refresh token.
+    let (provider, sandbox) = (Provider::start_with(Some(Duration::from_secs(2)), None), Sandbox::new());
     let (issuer, jwks) = (provider.issuer(), provider.jwks_url());
     let auth = ["--auth", "jwt", "--issuer", &issuer, "--audience", oidc::LICENSING_RESOURCE, "--jwks-url", &jwks];
     let service = sandbox.serve(&sandbox.path("service.db"), &auth);
@@ -109,6 +108,7 @@ fn a_person_signs_in_in_a_browser_and_later_commands_renew_the_sign_in() {
     assert!(saved.contains(r#""flow": "browser""#), "{saved}");
 
     let in_keyring = |args: &[&str]| sandbox.run_command(sandbox.command_in_keyring(), args, "");
+    std::thread::sleep(Duration::from_secs(1));
     let listed = in_keyring(&["product-policies", "list", "-o", "json"]);
     listed.assert_ok();
     assert!(listed.json().as_array().is_some_and(|a| !a.is_empty()), "{listed:#?}");
