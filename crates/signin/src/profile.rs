@@ -223,7 +223,10 @@ mod tests {
         let device = p.device_code_url().unwrap();
         assert_eq!(device.as_str(), "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/devicecode");
         let authorize = p.authorize_url().unwrap();
-        assert_eq!(authorize.as_str(), "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize");
+        assert_eq!(
+            authorize.as_str(),
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
+        );
         let hostile = Profile { tenant_id: "../../x?y=1".into(), ..p.clone() };
         assert!(hostile.token_url().unwrap_err().to_string().contains("is not a tenant id"));
         assert_eq!(p.scope(), "aeb86249-8ea3-49e2-900b-54cc8e308f85/.default");

@@ -3,8 +3,8 @@
 
 use crate::certificate::Certificate;
 use crate::oauth::{self, DeviceCodePrompt};
-use crate::{BrowserSignIn, browser};
 use crate::vault::Kept;
+use crate::{BrowserSignIn, browser};
 use crate::{FederatedSource, Flow, Profile, Secret, SignInError, Token, Vault, github, managed_identity};
 
 /// Secrets handed in for this run (from the environment, stdin or a prompt), which win over

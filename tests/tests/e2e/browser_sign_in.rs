@@ -62,7 +62,11 @@ impl Waiting {
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: stderr.lines().filter(|l| !l.starts_with("Joined session keyring")).map(|l| format!("{l}\n")).collect(),
+            stderr: stderr
+                .lines()
+                .filter(|l| !l.starts_with("Joined session keyring"))
+                .map(|l| format!("{l}\n"))
+                .collect(),
         }
     }
 }
@@ -137,7 +141,11 @@ fn a_declined_consent_is_refused_in_one_line() {
     let page = oidc::browse(&waiting.page, oidc::ADMIN_USER, Consent::Decline).expect("the browser declines");
     assert!(page.contains("did not complete"), "{page}");
     let run = waiting.finish();
-    assert_refused(&sandbox, &run, "the sign-in was declined in the browser (access_denied: End-User aborted interaction)");
+    assert_refused(
+        &sandbox,
+        &run,
+        "the sign-in was declined in the browser (access_denied: End-User aborted interaction)",
+    );
 }
 
 #[test]

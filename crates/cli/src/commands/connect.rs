@@ -238,7 +238,10 @@ fn show_device_code(prompt: &DeviceCodePrompt) {
 /// The sign-in page always goes to stderr, so a person whose browser did not open can copy
 /// it; the system browser opens it too unless COMMERCE_POLICY_BROWSER=none (tests, SSH).
 fn open_sign_in_page(url: &str, timeout: Duration) {
-    eprintln!("To sign in within {}, open this page in a browser on this machine: {url}", humantime::format_duration(timeout));
+    eprintln!(
+        "To sign in within {}, open this page in a browser on this machine: {url}",
+        humantime::format_duration(timeout)
+    );
     if std::env::var("COMMERCE_POLICY_BROWSER").is_ok_and(|v| v.eq_ignore_ascii_case("none")) {
         return;
     }
