@@ -65,7 +65,8 @@ impl Loopback {
     }
 
     /// The redirect URI to register and to send: `http://localhost:PORT` (Entra matches
-    /// `http://localhost` whatever the port).
+    /// `http://localhost` whatever the port). Should another process answer for `localhost`
+    /// on this port (on `::1`), the code it got is useless without the PKCE verifier.
     pub(crate) fn redirect_uri(&self) -> String {
         format!("http://localhost:{}", self.port)
     }

@@ -152,10 +152,7 @@ fn a_declined_consent_is_refused_in_one_line() {
 fn a_browser_that_never_comes_back_times_out() {
     let (provider, sandbox) = (Provider::start(), Sandbox::new());
     let waiting = Waiting::start(&sandbox, &provider, NO_SERVICE, &["--browser-timeout", "1s"], false);
-    let redirect = waiting.redirect_uri();
     assert_refused(&sandbox, &waiting.finish(), "no sign-in came back from the browser within 1 second");
-    // The listener went with it.
-    assert!(reqwest::blocking::get(redirect).is_err(), "the loopback is closed");
     // --browser-timeout belongs to --browser.
     sandbox.run(&["connect", "--browser-timeout", "1s"]).assert_fails_with(2);
 }
