@@ -292,8 +292,8 @@ pub struct ConnectArgs {
     /// Needed to sign in as an application; a person may leave it out.
     #[arg(long, env = "COMMERCE_POLICY_TENANT_ID", value_parser = commerce_signin::parse_tenant_id)]
     pub tenant_id: Option<String>,
-    /// The application (client) id. Device code defaults to MSCommerce's public client; with
-    /// --managed-identity it picks a user-assigned identity.
+    /// The application (client) id. Device code and --browser default to MSCommerce's public
+    /// client; with --managed-identity it picks a user-assigned identity.
     #[arg(long, env = "COMMERCE_POLICY_CLIENT_ID")]
     pub client_id: Option<String>,
     #[command(flatten)]
@@ -321,7 +321,8 @@ pub struct SignInMethod {
     #[arg(long)]
     pub device_code: bool,
     /// Sign in as a person in a browser on this machine (where Conditional Access blocks device
-    /// code): the sign-in page comes back to http://localhost on a fresh port.
+    /// code): the sign-in page comes back to http://localhost on a fresh port. The page is
+    /// printed, and opened in the system browser unless COMMERCE_POLICY_BROWSER=none.
     #[arg(long)]
     pub browser: bool,
     /// Sign in as an application with a client secret, read from COMMERCE_POLICY_CLIENT_SECRET,
