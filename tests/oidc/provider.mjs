@@ -27,7 +27,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as querystring from 'node:querystring';
 
-import Provider from 'oidc-provider';
+import Provider, { interactionPolicy } from 'oidc-provider';
 
 const TENANT = process.env.OIDC_TENANT || '5c0e6d6a-9b1f-4e0a-8f3e-2d7c4b1a9e60';
 const ACCESS_TOKEN_TTL = Number.parseInt(process.env.OIDC_ACCESS_TOKEN_TTL || '3600', 10);
@@ -45,6 +45,7 @@ const GLOBAL_READER = 'f2ef992c-3afb-46b9-b7cf-a126ee74c451';
 
 const CLIENTS = {
   device: '3d5cffa9-04da-4657-8cab-c7f074657cad',
+  browser: '7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e06',
   writer: '7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e01',
   reader: '7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e02',
   noRoles: '7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e03',
@@ -118,9 +119,12 @@ function entraForm(form) {
     return form;
   }
   const resource = defaults[0].slice(0, -'/.default'.length);
+  // A refresh token is the offline access: Entra takes `offline_access` on a refresh whether
+  // or not the grant behind the token named it (a browser sign-in's does not, see below).
+  const implied = form.grant_type === 'refresh_token' ? ['offline_access'] : [];
   return {
     ...form,
-    scope: scopes.filter((s) => !s.endsWith('/.default')).join(' '),
+    scope: scopes.filter((s) => !s.endsWith('/.default') && !implied.includes(s)).join(' '),
     resource: resource.includes(':') ? resource : `api://${resource}`,
   };
 }
@@ -139,14 +143,39 @@ const tokenEndpoint = `${base}/${TENANT}/oauth2/v2.0/token`;
 const tokenKey = signingKey('test-token-key');
 const workloadKey = signingKey('test-workload-key');
 
+// Entra issues a refresh token whenever offline_access is asked for; oidc-provider drops that
+// scope from an authorization request without prompt=consent (OpenID Connect Core §11). The
+// PKCE challenges of the requests that asked for it, so their codes still get one.
+const offlineRequested = new Set();
+
 const noRedirects = { redirect_uris: [], response_types: [] };
+// A native app's loopback redirect, any port (RFC 8252 §7.3), as Entra's `http://localhost`.
+const loopbackRedirects = {
+  application_type: 'native',
+  redirect_uris: ['http://localhost', 'http://127.0.0.1'],
+  response_types: ['code'],
+};
+// Entra asks for consent where none is granted, native app or not (oidc-provider always asks
+// native apps): the admin-consented MSCommerce client signs in with no consent page.
+const interactions = interactionPolicy.base();
+interactions.get('consent').checks.remove('native_client_prompt');
+
 const provider = new Provider(issuer, {
+  interactions: { policy: interactions },
   clients: [
     {
+      // MSCommerce's public client: device code, and the browser with admin consent granted.
       client_id: CLIENTS.device,
       token_endpoint_auth_method: 'none',
-      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
-      ...noRedirects,
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'authorization_code', 'refresh_token'],
+      ...loopbackRedirects,
+    },
+    {
+      // An admin's own public app registration, not consented yet: the browser asks.
+      client_id: CLIENTS.browser,
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      ...loopbackRedirects,
     },
     ...['writer', 'reader', 'noRoles'].map((name) => ({
       client_id: CLIENTS[name],
@@ -199,11 +228,15 @@ const provider = new Provider(issuer, {
       }),
     },
   },
-  // Admin consent is granted tenant-wide in Entra: no consent prompt for the device client.
+  // Admin consent is granted tenant-wide in Entra: no consent prompt for the device client;
+  // the browser client's user consents (or declines) on the consent page.
   loadExistingGrant: async (ctx) => {
     const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
     if (grantId) {
       return ctx.oidc.provider.Grant.find(grantId);
+    }
+    if (ctx.oidc.client.clientId === CLIENTS.browser) {
+      return undefined;
     }
     const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
     grant.addOIDCScope('openid offline_access profile email');
@@ -233,6 +266,8 @@ const provider = new Provider(issuer, {
     }
     return { ...claims, oid: objectId(`app:${appid}`), roles: ROLES[appid] || [] };
   },
+  issueRefreshToken: async (ctx, client, source) => client.grantTypeAllowed('refresh_token')
+    && (source.scopes.has('offline_access') || offlineRequested.has(source.codeChallenge)),
   ttl: {
     AccessToken: ACCESS_TOKEN_TTL,
     ClientCredentials: ACCESS_TOKEN_TTL,
@@ -244,7 +279,8 @@ const provider = new Provider(issuer, {
     Session: 86400,
   },
   cookies: { keys: ['test-only-cookie-key'] },
-  pkce: { required: () => false },
+  // Public clients must prove the code is theirs (RFC 7636, S256), as Entra's native apps.
+  pkce: { required: (ctx, client) => client.tokenEndpointAuthMethod === 'none' },
 });
 provider.proxy = false;
 const callback = provider.callback();
@@ -322,6 +358,17 @@ server.on('request', async (req, res) => {
     // Entra publishes discovery under the issuer; oidc-provider serves it at the root.
     if (url.pathname === `/${TENANT}/v2.0/.well-known/openid-configuration`) {
       req.url = '/.well-known/openid-configuration';
+    }
+    if (req.method === 'GET' && url.pathname === `/${TENANT}/oauth2/v2.0/authorize`) {
+      // `.default` asks for every permission granted on the resource: here, its one scope.
+      const query = entraForm(Object.fromEntries(url.searchParams));
+      if (String(query.scope).split(' ').includes('offline_access') && query.code_challenge) {
+        offlineRequested.add(query.code_challenge);
+      }
+      if (query.resource) {
+        query.scope = `${query.scope} user_impersonation`.trim();
+      }
+      req.url = `${url.pathname}?${querystring.stringify(query)}`;
     }
     const isForm = String(req.headers['content-type'] || '').startsWith('application/x-www-form-urlencoded');
     if (req.method === 'POST' && isForm && url.pathname.startsWith(`/${TENANT}/oauth2/`)) {

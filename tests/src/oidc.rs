@@ -34,6 +34,9 @@ pub const GLOBAL_READER: &str = "f2ef992c-3afb-46b9-b7cf-a126ee74c451";
 
 /// The public device-code client (MSCommerce's client id): device code and refresh token.
 pub const DEVICE_CLIENT_ID: &str = "3d5cffa9-04da-4657-8cab-c7f074657cad";
+/// A public client of one's own for the browser sign-in (loopback redirects, PKCE), with no
+/// consent granted yet: the browser shows a consent page.
+pub const BROWSER_CLIENT_ID: &str = "7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e06";
 /// A confidential client (client_secret_post) with role `Policy.ReadWrite…`.
 pub const WRITER_CLIENT_ID: &str = "7d3c1f0a-2b4e-4c6d-8e9f-0a1b2c3d4e01";
 pub const WRITER_CLIENT_SECRET: &str = "TESTONLY-writer-secret-Zq8vN3kW";
@@ -74,11 +77,14 @@ fn ensure_installed() {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     INSTALLED.get_or_init(|| {
         let dir = provider_dir();
-        let marker = dir.join("node_modules/oidc-provider/package.json");
+        // Every package in package.json: a checkout with an older install gets the new ones.
+        let installed = ["oidc-provider", "playwright-core"]
+            .iter()
+            .all(|name| dir.join("node_modules").join(name).join("package.json").exists());
         let lock_path = std::env::temp_dir().join("commerce-e2e-oidc-npm.lock");
         let lock = std::fs::File::create(&lock_path).expect("npm lock file");
         lock.lock().expect("npm lock");
-        if !marker.exists() {
+        if !installed {
             let status = Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
                 .current_dir(&dir)
@@ -88,6 +94,45 @@ fn ensure_installed() {
         }
         let _ = lock.unlock();
     });
+}
+
+/// Where Debian's chromium is; tests/oidc/browse.mjs drives it.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Whether a real browser is here for the browser sign-in tests. In CI (`CI` set) it must
+/// be: .ci/run installs it, and a missing one fails the test instead of skipping it.
+pub fn chromium_available() -> bool {
+    let present = Path::new(CHROMIUM).exists();
+    assert!(present || std::env::var_os("CI").is_none(), "CI installs Debian's chromium ({CHROMIUM})");
+    if !present {
+        eprintln!("{CHROMIUM} not found: skipping a browser sign-in test (apt-get install chromium)");
+    }
+    present
+}
+
+/// What a person in the browser does on the provider's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consent {
+    /// Signs in, and consents if asked.
+    Give,
+    /// Signs in, then cancels on the consent page.
+    Decline,
+}
+
+/// Opens the sign-in page `url` in headless Chromium and signs in as `login` (browse.mjs);
+/// the text of the page the browser ended on (the loopback's answer), or why it failed.
+pub fn browse(url: &str, login: &str, consent: Consent) -> Result<String, String> {
+    ensure_installed();
+    let mut command = Command::new("node");
+    command.arg("browse.mjs").args([url, login, "any-password"]).current_dir(provider_dir());
+    if consent == Consent::Decline {
+        command.arg("--deny");
+    }
+    let out = command.output().map_err(|e| format!("node browse.mjs did not start: {e}"))?;
+    match out.status.success() {
+        true => Ok(String::from_utf8_lossy(&out.stdout).into_owned()),
+        false => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+    }
 }
 
 /// One access token's claims, decoded without checking the signature (tests only).

@@ -306,8 +306,8 @@ pub struct ConnectArgs {
     /// Needed to sign in as an application; a person may leave it out.
     #[arg(long, env = "COMMERCE_POLICY_TENANT_ID", value_parser = commerce_signin::parse_tenant_id)]
     pub tenant_id: Option<String>,
-    /// The application (client) id. Device code defaults to MSCommerce's public client; with
-    /// --managed-identity it picks a user-assigned identity.
+    /// The application (client) id. Device code and --browser default to MSCommerce's public
+    /// client; with --managed-identity it picks a user-assigned identity.
     #[arg(long, env = "COMMERCE_POLICY_CLIENT_ID")]
     pub client_id: Option<String>,
     #[command(flatten)]
@@ -321,6 +321,10 @@ pub struct ConnectArgs {
     /// The resource to ask tokens for (MSCommerce's -Resource; a `/.default` scope works too).
     #[arg(long, default_value = commerce_signin::LICENSING_RESOURCE)]
     pub resource: String,
+    /// How long --browser waits for the sign-in to come back, like 90s or 5m (--timeout
+    /// bounds each request).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration, requires = "browser")]
+    pub browser_timeout: Duration,
 }
 
 /// How to sign in; device code when none is given (or --access-token).
@@ -330,6 +334,11 @@ pub struct SignInMethod {
     /// Sign in as a person: open the page shown on any device and enter the code.
     #[arg(long)]
     pub device_code: bool,
+    /// Sign in as a person in a browser on this machine (where Conditional Access blocks device
+    /// code): the sign-in page comes back to http://localhost on a fresh port. The page is
+    /// printed, and opened in the system browser unless COMMERCE_POLICY_BROWSER=none.
+    #[arg(long)]
+    pub browser: bool,
     /// Sign in as an application with a client secret, read from COMMERCE_POLICY_CLIENT_SECRET,
     /// else from stdin when it is piped, else asked for. Never taken on the command line.
     #[arg(long)]

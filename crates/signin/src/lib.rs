@@ -1,14 +1,16 @@
-//! Sign-in to Microsoft Entra ID for commerce-policy: device code, client secret, certificate,
+//! Sign-in to Microsoft Entra ID for commerce-policy: device code, browser, client secret, certificate,
 //! workload identity federation, managed identity and ready tokens, in every Microsoft cloud;
 //! tokens kept in the OS credential store and refreshed before they expire.
 //!
 //! Nothing secret is ever formatted: [`Secret`] and [`Token`] print as `[redacted]`, and
 //! errors carry what the identity provider said, never what was sent.
 
+mod browser;
 mod certificate;
 mod cloud;
 mod error;
 mod github;
+mod loopback;
 mod managed_identity;
 mod oauth;
 mod profile;
@@ -17,11 +19,12 @@ mod tenant;
 mod token;
 mod vault;
 
+pub use browser::BrowserSignIn;
 pub use cloud::Cloud;
 pub use error::SignInError;
 pub use oauth::DeviceCodePrompt;
 pub use profile::{FederatedSource, Flow, Profile, Saved};
-pub use session::{Given, Session};
+pub use session::{Given, Interaction, Session};
 pub use tenant::{WELL_KNOWN_TENANTS, parse_authority, parse_tenant_id};
 pub use token::{Secret, Token, TokenIdentity};
 pub use vault::Vault;

@@ -37,7 +37,10 @@ pub(crate) fn http_client() -> Result<reqwest::Client, SignInError> {
 }
 
 /// Sends one `oauth2` request with reqwest.
-fn send(client: &reqwest::Client, request: HttpRequest) -> impl Future<Output = Result<HttpResponse, reqwest::Error>> {
+pub(crate) fn send(
+    client: &reqwest::Client,
+    request: HttpRequest,
+) -> impl Future<Output = Result<HttpResponse, reqwest::Error>> {
     let client = client.clone();
     async move {
         let (parts, body) = request.into_parts();
@@ -135,7 +138,7 @@ pub(crate) async fn device_code(
     Ok(token(&response))
 }
 
-fn token(response: &BasicTokenResponse) -> Token {
+pub(crate) fn token(response: &BasicTokenResponse) -> Token {
     Token::new(
         Secret::new(response.access_token().secret().clone()),
         response.expires_in().unwrap_or(Duration::from_secs(3600)),
@@ -145,7 +148,10 @@ fn token(response: &BasicTokenResponse) -> Token {
 
 /// Turns a failed token request into one line: what the identity provider said, never the
 /// request or the raw answer (either could hold a secret).
-fn refused<T>(profile: &Profile, e: RequestTokenError<reqwest::Error, StandardErrorResponse<T>>) -> SignInError
+pub(crate) fn refused<T>(
+    profile: &Profile,
+    e: RequestTokenError<reqwest::Error, StandardErrorResponse<T>>,
+) -> SignInError
 where
     T: ErrorResponseType + fmt::Display + 'static,
 {

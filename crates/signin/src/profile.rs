@@ -16,6 +16,9 @@ use crate::{Cloud, SignInError};
 pub enum Flow {
     /// A person signs in on another device (RFC 8628); refreshed with the refresh token.
     DeviceCode,
+    /// A person signs in in a browser on this machine (authorization code with PKCE, loopback
+    /// redirect); refreshed with the refresh token.
+    Browser,
     /// An application with a client secret (kept in the credential store, or given again
     /// through `COMMERCE_POLICY_CLIENT_SECRET` on every command).
     ClientSecret,
@@ -46,6 +49,7 @@ impl Flow {
     pub fn name(&self) -> &'static str {
         match self {
             Flow::DeviceCode => "device code",
+            Flow::Browser => "browser",
             Flow::ClientSecret => "client secret",
             Flow::Certificate { .. } => "certificate",
             Flow::FederatedToken { .. } => "federated token",
@@ -57,7 +61,7 @@ impl Flow {
 
     /// Whether a token can be had again without a person.
     pub fn is_unattended(&self) -> bool {
-        !matches!(self, Flow::DeviceCode | Flow::AccessToken)
+        !matches!(self, Flow::DeviceCode | Flow::Browser | Flow::AccessToken)
     }
 }
 
@@ -170,6 +174,11 @@ impl Profile {
         self.tenant_url("devicecode")
     }
 
+    /// The authorization endpoint of this tenant, where the browser sign-in starts.
+    pub fn authorize_url(&self) -> Result<Url, SignInError> {
+        self.tenant_url("authorize")
+    }
+
     /// An endpoint of this tenant's OAuth 2.0 v2.0 API, built from path segments: the
     /// tenant id is checked, and could not leave its segment even if it were not.
     fn tenant_url(&self, endpoint: &str) -> Result<Url, SignInError> {
@@ -217,6 +226,11 @@ mod tests {
         assert_eq!(token.as_str(), "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token");
         let device = p.device_code_url().unwrap();
         assert_eq!(device.as_str(), "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/devicecode");
+        let authorize = p.authorize_url().unwrap();
+        assert_eq!(
+            authorize.as_str(),
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
+        );
         let hostile = Profile { tenant_id: "../../x?y=1".into(), ..p.clone() };
         assert!(hostile.token_url().unwrap_err().to_string().contains("is not a tenant id"));
         assert_eq!(p.scope(), "aeb86249-8ea3-49e2-900b-54cc8e308f85/.default");

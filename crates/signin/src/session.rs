@@ -4,6 +4,7 @@
 use crate::certificate::Certificate;
 use crate::oauth::{self, DeviceCodePrompt};
 use crate::vault::Kept;
+use crate::{BrowserSignIn, browser};
 use crate::{FederatedSource, Flow, Profile, Secret, SignInError, Token, Vault, github, managed_identity};
 
 /// Secrets handed in for this run (from the environment, stdin or a prompt), which win over
@@ -23,6 +24,14 @@ impl Given {
             access_token: self.access_token.clone(),
         }
     }
+}
+
+/// How an interactive sign-in (`connect`) reaches the person at the terminal.
+#[derive(Clone, Copy)]
+pub struct Interaction<'a> {
+    /// Shows the device code and where to enter it.
+    pub show_device_code: &'a dyn Fn(&DeviceCodePrompt),
+    pub browser: BrowserSignIn<'a>,
 }
 
 pub struct Session {
@@ -51,8 +60,8 @@ impl Session {
     }
 
     /// Signs in now, whatever is kept (`connect`), and keeps the token and the secrets given.
-    pub async fn sign_in(&self, given: &Given, show: &dyn Fn(&DeviceCodePrompt)) -> Result<Token, SignInError> {
-        let token = self.acquire(given, Some(show)).await?;
+    pub async fn sign_in(&self, given: &Given, person: &Interaction<'_>) -> Result<Token, SignInError> {
+        let token = self.acquire(given, Some(person)).await?;
         let kept = Kept {
             token: Some(token.clone()),
             client_secret: given.client_secret.clone().filter(|_| self.profile.flow == Flow::ClientSecret),
@@ -109,13 +118,21 @@ impl Session {
         self.vault.remove()
     }
 
-    async fn acquire(&self, given: &Given, show: Option<&dyn Fn(&DeviceCodePrompt)>) -> Result<Token, SignInError> {
+    /// A new token from the profile's flow; the person-driven flows only with a person there.
+    async fn acquire(&self, given: &Given, person: Option<&Interaction<'_>>) -> Result<Token, SignInError> {
         let p = &self.profile;
-        match &p.flow {
-            Flow::DeviceCode => match show {
-                Some(show) => oauth::device_code(self.http()?, p, show).await,
-                None => Err(self.not_kept()),
-            },
+        match (&p.flow, person) {
+            (Flow::DeviceCode, Some(person)) => oauth::device_code(self.http()?, p, person.show_device_code).await,
+            (Flow::Browser, Some(person)) => browser::sign_in(self.http()?, p, &person.browser).await,
+            (Flow::DeviceCode | Flow::Browser, None) => Err(self.not_kept()),
+            (flow, _) => self.acquire_unattended(given, flow).await,
+        }
+    }
+
+    async fn acquire_unattended(&self, given: &Given, flow: &Flow) -> Result<Token, SignInError> {
+        let p = &self.profile;
+        match flow {
+            Flow::DeviceCode | Flow::Browser => Err(self.not_kept()),
             Flow::ClientSecret => {
                 let secret = given.client_secret.as_ref().ok_or_else(|| {
                     SignInError::NotSignedIn(format!(

@@ -4,6 +4,7 @@
 
 mod baseline;
 mod baseline_offer_types;
+mod browser_sign_in;
 mod byte_order_marks;
 mod cli;
 mod cli_conventions;

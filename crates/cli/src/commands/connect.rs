@@ -5,8 +5,8 @@ use std::io::IsTerminal;
 use std::time::{Duration, UNIX_EPOCH};
 
 use commerce_signin::{
-    DeviceCodePrompt, FederatedSource, Flow, Given, MSCOMMERCE_CLIENT_ID, Profile, Saved, Secret, Session, Token,
-    Vault, parse_tenant_id,
+    BrowserSignIn, DeviceCodePrompt, FederatedSource, Flow, Given, Interaction, MSCOMMERCE_CLIENT_ID, Profile, Saved,
+    Secret, Session, Token, Vault, parse_tenant_id,
 };
 use serde::Serialize;
 
@@ -78,7 +78,12 @@ async fn sign_in_and_save(global: &GlobalArgs, args: ConnectArgs) -> Result<(), 
     }
     let dir = data_dir()?;
     let session = Session::open(profile);
-    let token = session.sign_in(&given, &show_device_code).await?;
+    let open = |url: &str| open_sign_in_page(url, args.browser_timeout);
+    let person = Interaction {
+        show_device_code: &show_device_code,
+        browser: BrowserSignIn { open: &open, timeout: args.browser_timeout },
+    };
+    let token = session.sign_in(&given, &person).await?;
     // Without --tenant-id, the token names the tenant signed in to.
     let mut profile = session.profile.clone();
     let named = token.identity().tenant_id.filter(|t| !t.is_empty() && parse_tenant_id(t).is_ok());
@@ -209,6 +214,8 @@ fn flow(args: &ConnectArgs, global: &GlobalArgs) -> Result<Flow, CliError> {
         Flow::FederatedToken { source: FederatedSource::GitHubActions }
     } else if m.managed_identity {
         Flow::ManagedIdentity
+    } else if m.browser {
+        Flow::Browser
     } else if global.access_token.is_some() && !m.device_code {
         Flow::AccessToken
     } else {
@@ -232,7 +239,7 @@ fn profile(args: &ConnectArgs, global: &GlobalArgs, flow: Flow, given: &Given) -
     };
     let client_id = match (args.client_id.as_deref().map(str::trim).filter(|c| !c.is_empty()), &flow) {
         (Some(id), _) => id.to_string(),
-        (None, Flow::DeviceCode) => MSCOMMERCE_CLIENT_ID.to_string(),
+        (None, Flow::DeviceCode | Flow::Browser) => MSCOMMERCE_CLIENT_ID.to_string(),
         (None, Flow::ManagedIdentity | Flow::AccessToken) => String::new(),
         (None, _) => {
             return Err(CliError::Usage(format!("--client-id (the application id) is required with {}", flow.name())));
@@ -300,6 +307,36 @@ fn show_device_code(prompt: &DeviceCodePrompt) {
         prompt.user_code,
         prompt.expires_in.as_secs().div_ceil(60)
     ));
+}
+
+/// The sign-in page always goes to stderr, so a person whose browser did not open can copy
+/// it; the system browser opens it too unless COMMERCE_POLICY_BROWSER=none (tests, SSH).
+fn open_sign_in_page(url: &str, timeout: Duration) {
+    eprintln!(
+        "To sign in within {}, open this page in a browser on this machine: {url}",
+        humantime::format_duration(timeout)
+    );
+    if std::env::var("COMMERCE_POLICY_BROWSER").is_ok_and(|v| v.eq_ignore_ascii_case("none")) {
+        return;
+    }
+    if !has_desktop() {
+        eprintln!("No desktop session here (DISPLAY and WAYLAND_DISPLAY are unset): open the page above yourself.");
+        return;
+    }
+    let url = url.to_string();
+    // A browser can take its time to start (or, in a terminal, block): the wait goes on meanwhile.
+    std::thread::spawn(move || {
+        if let Err(e) = webbrowser::open(&url) {
+            eprintln!("No browser could be opened ({e}): open the page above yourself.");
+        }
+    });
+}
+
+/// Whether a browser could show a window: always on Windows and macOS; elsewhere only in a
+/// graphical session (else `webbrowser` would run a text browser in this terminal).
+fn has_desktop() -> bool {
+    cfg!(any(target_os = "windows", target_os = "macos"))
+        || ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()))
 }
 
 fn report(global: &GlobalArgs, profile: &Profile, token: &Token, vault: &Vault) -> Result<(), CliError> {
