@@ -23,6 +23,9 @@ impl<T: PolicyStore + AdminStore> Store for T {}
 pub enum StoreError {
     #[error("{0} was not found")]
     NotFound(String),
+    /// Things named in a request body that do not exist, said in a whole sentence (404).
+    #[error("{0}")]
+    Unknown(String),
     /// The value breaks a domain rule (the trial rule).
     #[error("{0}")]
     Refused(#[from] ModelError),
