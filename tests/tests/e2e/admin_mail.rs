@@ -286,3 +286,30 @@ fn mail_of_a_change_before_a_sigkill_is_delivered_after_the_restart_exactly_once
     assert_eq!(api.get(&format!("/subscriptions/{sub}"))["status"], "Deleted");
     assert_eq!(sink.messages().len(), 1);
 }
+
+#[test]
+fn two_admins_taking_over_the_same_subscription_at_once_make_one_change_and_one_mail() {
+    let sb = Sandbox::new();
+    let svc = sb.serve(&sb.path("store.db"), &[]);
+    let api = Api::new(&svc);
+    directory(&api);
+    let sub = api.bought("ann@contoso.test", 2, &["bob@contoso.test"]);
+    let (first, second) = (api.central(2), api.central(2));
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let racers: Vec<_> = [first, second]
+            .into_iter()
+            .map(|to| {
+                let (api, sub) = (&api, &sub);
+                scope.spawn(move || {
+                    let body = json!({ "moveTo": to });
+                    api.send(reqwest::Method::POST, &format!("/subscriptions/{sub}/takeOver"), None, Some(body)).0
+                })
+            })
+            .collect();
+        racers.into_iter().map(|r| r.join().expect("racer")).collect()
+    });
+    let mut sorted = statuses.clone();
+    sorted.sort();
+    assert_eq!(sorted, vec![200, 409], "one wins, the other finds it taken over: {statuses:?}");
+    assert_eq!(api.notifications().len(), 1);
+}

@@ -156,3 +156,32 @@ async fn the_outbox_counts_attempts_until_delivered() {
     let n = &store.notifications(10).await.unwrap()[0];
     assert_eq!((n.state, n.attempts), (NotificationState::Delivered, 2));
 }
+
+#[tokio::test]
+async fn a_layout_2_store_is_migrated_to_3_keeping_its_policy_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let catalog = Catalog::parse(CATALOG).unwrap();
+    let (policy, target) = ("AllowSelfServicePurchase".parse().unwrap(), Target::Product(PRODUCT.parse().unwrap()));
+    let s = SqliteStore::open(&path, &catalog).unwrap();
+    s.set_value(&policy, &target, PolicyValue::Disabled, &ctx()).await.unwrap();
+    drop(s);
+    // Back to layout 2: no administration tables.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE admin_audit; DROP TABLE notifications; DROP TABLE assignments; DROP TABLE subscriptions;
+         DROP TABLE users; PRAGMA user_version = 2;",
+    )
+    .unwrap();
+    drop(conn);
+
+    let s = SqliteStore::open(&path, &catalog).unwrap();
+    assert_eq!(s.value(&policy, &target).await.unwrap().value.value, PolicyValue::Disabled);
+    assert_eq!(s.audit(10).await.unwrap().len(), 1, "the policy audit log is kept");
+    let new =
+        NewUser { id: None, user_principal_name: "ann@contoso.test".into(), display_name: "Ann".into(), mail: None };
+    s.add_users(vec![new], &ctx()).await.unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let layout: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(layout, crate::store::SCHEMA_VERSION);
+}
