@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, WriteContext};
 use crate::handlers::tagged;
 use crate::principal::Principal;
-use crate::store::{SubscriptionFilter, Versioned};
+use crate::store::{Buyer, SubscriptionFilter, Versioned};
 use crate::{ApiError, AppState};
 
 fn created(read: Versioned<Subscription>) -> Response {
@@ -78,9 +78,9 @@ pub(crate) async fn purchase(
     ApiJson(purchase): ApiJson<NewPurchase>,
 ) -> Result<Response, ApiError> {
     let buyer = match who {
-        Principal::User(user) => user.id,
-        // A signed-in user buying for the first time joins the directory in the same request.
-        Principal::Newcomer(new) => state.store.add_users(vec![new], &ctx).await?.remove(0).id,
+        Principal::User(user) => Buyer::Listed(user.id),
+        // A signed-in user buying for the first time joins the directory with the purchase.
+        Principal::Newcomer(new) => Buyer::Joining(new),
         _ => {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,

@@ -313,3 +313,24 @@ fn two_admins_taking_over_the_same_subscription_at_once_make_one_change_and_one_
     assert_eq!(sorted, vec![200, 409], "one wins, the other finds it taken over: {statuses:?}");
     assert_eq!(api.notifications().len(), 1);
 }
+
+#[test]
+fn smtp_flags_are_checked_before_serving() {
+    let sb = Sandbox::new();
+    let store = sb.path("store.db");
+    let store = store.to_str().expect("path");
+    let serve = |extra: &[&str]| {
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--store", store];
+        args.extend_from_slice(extra);
+        sb.run(&args)
+    };
+    let run = serve(&["--smtp", "smtp://127.0.0.1:2525"]);
+    run.assert_fails_with(2);
+    assert!(run.stderr.contains("--smtp-from"), "{}", run.stderr);
+    let run = serve(&["--smtp", "ftp://127.0.0.1:2525", "--smtp-from", FROM]);
+    run.assert_fails_with(2);
+    assert!(run.stderr.contains("not smtp or smtps"), "{}", run.stderr);
+    let run = serve(&["--smtp", "smtp://127.0.0.1:2525", "--smtp-from", "not an address"]);
+    run.assert_fails_with(2);
+    assert!(run.stderr.contains("--smtp-from not an address: not a mail address"), "{}", run.stderr);
+}

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use commerce_model::wire::{AuditEntry, Policy};
 use commerce_model::{ModelError, PolicyId, PolicyValue, Scope, Target, TargetPolicy};
 
-pub use admin::{Acting, AdminStore, PendingMail, Rule, SubscriptionFilter};
+pub use admin::{Acting, AdminStore, Buyer, PendingMail, Rule, SubscriptionFilter};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore, StoreOptions};
 
 /// Everything the service stores: the policies and the administration, in one object.

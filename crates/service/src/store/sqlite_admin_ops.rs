@@ -14,7 +14,7 @@ use serde_json::json;
 use super::rows::{self, SubscriptionRow};
 use super::{stored_value, target_row};
 use crate::store::admin_rules::{self as rules, Mail};
-use crate::store::{Acting, ChangeContext, Rule, StoreError, SubscriptionFilter};
+use crate::store::{Acting, Buyer, ChangeContext, Rule, StoreError, SubscriptionFilter};
 
 /// Records one change in the administration audit log.
 fn audit(
@@ -110,13 +110,18 @@ fn insert_subscription(
 /// A user's purchase, as the product's `AllowSelfServicePurchase` value decides.
 pub(super) fn purchase(
     tx: &Transaction,
-    buyer: &str,
+    buyer: &Buyer,
     product: &ProductId,
     quantity: u32,
     trial: bool,
     ctx: &ChangeContext,
 ) -> Result<String, StoreError> {
-    let buyer = rows::find_user(tx, buyer)?.ok_or_else(|| StoreError::NotFound(format!("the user {buyer}")))?;
+    let buyer = match buyer {
+        Buyer::Listed(key) => {
+            rows::find_user(tx, key)?.ok_or_else(|| StoreError::NotFound(format!("the user {key}")))?
+        }
+        Buyer::Joining(new) => add_users(tx, std::slice::from_ref(new), ctx)?.remove(0),
+    };
     let row = target_row(tx, &Target::Product(product.clone()))?;
     let policy: PolicyId = ALLOW_SELF_SERVICE_PURCHASE
         .parse()

@@ -8,7 +8,9 @@ use commerce_model::admin::{
 };
 use commerce_model::{Catalog, PolicyValue, Target};
 
-use crate::store::{Acting, Actor, AdminStore, ChangeContext, Expected, PolicyStore, Rule, SqliteStore, StoreError};
+use crate::store::{
+    Acting, Actor, AdminStore, Buyer, ChangeContext, Expected, PolicyStore, Rule, SqliteStore, StoreError,
+};
 
 const CATALOG: &str = r#"{"policies":[{"id":"AllowSelfServicePurchase","description":"d","defaultValue":"Enabled"}],
     "products":[{"id":"CFQ7TTC0HDB1","name":"Project Plan 1","trials":true}],
@@ -40,7 +42,7 @@ fn rule(e: StoreError) -> Rule {
 async fn bought(store: &SqliteStore, buyer: &str, holders: &[&str]) -> String {
     let id = store.user(buyer).await.unwrap().unwrap().id;
     let purchase = NewPurchase { product_id: PRODUCT.parse().unwrap(), quantity: 5, trial: false };
-    let sub = store.purchase(&id, &purchase, &ctx()).await.unwrap().value.id;
+    let sub = store.purchase(&Buyer::Listed(id.clone()), &purchase, &ctx()).await.unwrap().value.id;
     let names: Vec<String> = holders.iter().map(|h| h.to_string()).collect();
     store.change_licenses(&sub, &names, true, &Acting::User(id), &ctx()).await.unwrap();
     sub
@@ -59,9 +61,17 @@ async fn the_policy_value_decides_a_purchase() {
     store.set_value(&policy, &target, PolicyValue::OnlyTrialsWithoutPaymentMethod, &ctx()).await.unwrap();
     let ann = store.user("ann@contoso.test").await.unwrap().unwrap().id;
     let paid = NewPurchase { product_id: PRODUCT.parse().unwrap(), quantity: 3, trial: false };
-    assert_eq!(rule(store.purchase(&ann, &paid, &ctx()).await.unwrap_err()), Rule::PurchaseNotAllowed);
+    assert_eq!(
+        rule(store.purchase(&Buyer::Listed(ann.clone()), &paid, &ctx()).await.unwrap_err()),
+        Rule::PurchaseNotAllowed
+    );
+    let joining =
+        NewUser { id: None, user_principal_name: "new@contoso.test".into(), display_name: "New".into(), mail: None };
+    let refused = store.purchase(&Buyer::Joining(joining), &paid, &ctx()).await.unwrap_err();
+    assert_eq!(rule(refused), Rule::PurchaseNotAllowed);
+    assert!(store.user("new@contoso.test").await.unwrap().is_none(), "a refused purchase adds no one");
     let trial = NewPurchase { trial: true, ..paid };
-    let sub = store.purchase(&ann, &trial, &ctx()).await.unwrap().value;
+    let sub = store.purchase(&Buyer::Listed(ann.clone()), &trial, &ctx()).await.unwrap().value;
     assert!(sub.is_trial && sub.price.is_none());
     assert_eq!(sub.purchaser.unwrap().user_principal_name, "ann@contoso.test");
 }
