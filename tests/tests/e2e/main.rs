@@ -2,6 +2,8 @@
 //! once instead of once per file, which makes a rebuild after a harness change about four times
 //! faster. Run one subject with `cargo test -p commerce-e2e --test e2e cli::`.
 
+mod admin_auth;
+mod admin_mail;
 mod baseline;
 mod baseline_offer_types;
 mod browser_sign_in;
