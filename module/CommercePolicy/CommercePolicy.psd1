@@ -11,6 +11,33 @@
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
     FormatsToProcess     = @('CommercePolicy.Format.ps1xml')
+    # Every file of the module (the contract test and scripts/package-module.sh hold the folder
+    # to it): the root module loads Private/*.ps1 and Public/*.ps1, one public cmdlet per file.
+    FileList             = @(
+        'CommercePolicy.Commands.psd1'
+        'CommercePolicy.Format.ps1xml'
+        'CommercePolicy.psd1'
+        'CommercePolicy.psm1'
+        'Private/ConvertFrom-CommercePolicyOutput.ps1'
+        'Private/ConvertTo-CommercePolicyWantedValue.ps1'
+        'Private/Find-CommercePolicyBinary.ps1'
+        'Private/Get-CommercePolicyCompletion.ps1'
+        'Private/Invoke-CommercePolicyCommand.ps1'
+        'Private/Invoke-CommercePolicyProcess.ps1'
+        'Private/New-CommercePolicyCall.ps1'
+        'Private/Select-CommercePolicySignIn.ps1'
+        'Private/Write-CommercePolicyStandardError.ps1'
+        'Public/Connect-MSCommerce.ps1'
+        'Public/Disconnect-MSCommerce.ps1'
+        'Public/Export-CommercePolicyBaseline.ps1'
+        'Public/Get-MSCommercePolicies.ps1'
+        'Public/Get-MSCommercePolicy.ps1'
+        'Public/Get-MSCommerceProductPolicies.ps1'
+        'Public/Get-MSCommerceProductPolicy.ps1'
+        'Public/Invoke-CommercePolicyBaseline.ps1'
+        'Public/Test-CommercePolicyBaseline.ps1'
+        'Public/Update-MSCommerceProductPolicy.ps1'
+    )
     FunctionsToExport    = @(
         'Connect-MSCommerce'
         'Disconnect-MSCommerce'
