@@ -15,7 +15,8 @@ fi
 cargo build --quiet --manifest-path "$root/Cargo.toml" -p commerce-cli --bin commerce-policy
 export COMMERCE_POLICY_BIN="${COMMERCE_POLICY_BIN:-$root/target/debug/commerce-policy}"
 # pwsh -Command takes everything after it as script text, so the path goes in the environment.
-export COMMERCE_POLICY_PESTER_SUITE="$here/CommercePolicy.Tests.ps1"
+# Every *.Tests.ps1 of this folder runs.
+export COMMERCE_POLICY_PESTER_SUITE="$here"
 
 exec pwsh -NoProfile -NonInteractive -Command '
     $ErrorActionPreference = "Stop"

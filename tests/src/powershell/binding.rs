@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 
 use super::{Function, Node, Param, Script, Value, named_children};
 
-
 /// Common parameters that PowerShell adds to every advanced function.
 pub const COMMON_PARAMETERS: &[&str] = &[
     "Verbose",
@@ -114,11 +113,12 @@ pub fn piped_properties(script: &Script, node: Node) -> Option<Vec<&'static str>
     const PASS_ON: &[&str] = &["Where-Object", "where", "?", "Sort-Object", "sort", "Select-Object", "select"];
     let mut previous = node.prev_named_sibling();
     while let Some(command) = previous {
-        let Some((name, parameters)) = command_parameters(script, command) else { return None };
+        let (name, parameters) = command_parameters(script, command)?;
         let is = |n: &str| name.eq_ignore_ascii_case(n);
         let given = |p: &str, v: &str| {
             parameters.iter().any(|(n, a)| {
-                n.eq_ignore_ascii_case(p) && a.is_none_or(|a| v.is_empty() || script.text(a).trim_matches('\'').eq_ignore_ascii_case(v))
+                n.eq_ignore_ascii_case(p)
+                    && a.is_none_or(|a| v.is_empty() || script.text(a).trim_matches('\'').eq_ignore_ascii_case(v))
             })
         };
         if PASS_ON.iter().any(|p| is(p)) {
@@ -170,8 +170,11 @@ fn resolve<'f>(function: &'f Function, name: &str) -> Result<&'f Param, String> 
     }
 }
 
+/// A call's parameters given by name, each with its argument, and its positional arguments.
+type SplitCall<'f> = (Vec<(&'f Param, Option<String>)>, Vec<String>);
+
 /// A call's parameters given by name (each with its argument) and its positional arguments.
-fn split_call<'f>(function: &'f Function, call: &Call) -> Result<(Vec<(&'f Param, Option<String>)>, Vec<String>), String> {
+fn split_call<'f>(function: &'f Function, call: &Call) -> Result<SplitCall<'f>, String> {
     let mut named = Vec::new();
     let mut positional = Vec::new();
     let mut elements = call.elements.iter().peekable();

@@ -91,8 +91,11 @@ fn command_findings(script: &Script, node: Node) -> Vec<&'static str> {
         let lower = parameter.to_ascii_lowercase();
         for (commands, full, construct) in NEW_PARAMETERS {
             let on_command = commands.is_empty() || commands.iter().any(|c| c.eq_ignore_ascii_case(&name));
-            // PowerShell takes a prefix; two letters are the shortest that can mean these.
-            if on_command && lower.len() >= 2 && full.to_ascii_lowercase().starts_with(&lower) {
+            // PowerShell takes a prefix of a named command's parameter (two letters at least); on
+            // any command (-Skip of Pester's It, say) only the whole name is that parameter.
+            let full = full.to_ascii_lowercase();
+            let named = if commands.is_empty() { lower == full } else { lower.len() >= 2 && full.starts_with(&lower) };
+            if on_command && named {
                 found.push(*construct);
             }
         }
@@ -180,7 +183,11 @@ fn operator_at(code: &[u8], index: usize) -> Option<(&'static str, usize)> {
         {
             Some(("ternary ? :", 1))
         }
-        b'&' if next != Some(b'&') && previous != Some(b'&') && previous != Some(b'>') && ends_a_statement(code, index) => {
+        b'&' if next != Some(b'&')
+            && previous != Some(b'&')
+            && previous != Some(b'>')
+            && ends_a_statement(code, index) =>
+        {
             Some(("& background operator", 1))
         }
         _ => None,
@@ -223,7 +230,8 @@ fn ends_a_statement(code: &[u8], index: usize) -> bool {
     let after = code[index + 1..].iter().find(|b| **b != b' ' && **b != b'\t' && **b != b'\r');
     let before = code[..index].iter().rev().find(|b| **b != b' ' && **b != b'\t');
     // `& $command` calls; a lone `&` after code ends a pipeline only at the end of a statement.
-    matches!(after, None | Some(b'\n' | b';' | b'}')) && !matches!(before, None | Some(b'\n' | b'(' | b'{' | b';' | b'|'))
+    matches!(after, None | Some(b'\n' | b';' | b'}'))
+        && !matches!(before, None | Some(b'\n' | b'(' | b'{' | b';' | b'|'))
 }
 
 /// `[Type]::new(` of a type that Windows PowerShell 5.1 lacks or does not load.

@@ -60,7 +60,11 @@ fn every_public_file_holds_the_one_cmdlet_it_is_named_after() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     // The root module defines no cmdlet of its own: it loads the files and exports Public/'s.
-    assert_eq!(psm1().functions().len(), 0, "CommercePolicy.psm1 defines functions; they belong in Public/ or Private/");
+    assert_eq!(
+        psm1().functions().len(),
+        0,
+        "CommercePolicy.psm1 defines functions; they belong in Public/ or Private/"
+    );
     assert!(psm1().source.contains("Export-ModuleMember -Function $publicFunctions"), "Export-ModuleMember");
 }
 

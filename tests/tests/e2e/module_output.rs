@@ -312,8 +312,10 @@ fn verbose_log_lines_are_json_objects_with_level_message_and_the_request_fields(
         .collect();
     // tracing puts an event's fields at the top or under `fields`: the module reads both.
     let field = |line: &Json, name: &str| line.get(name).or_else(|| line["fields"].get(name)).cloned();
-    let requests: Vec<&Json> =
-        lines.iter().filter(|l| field(l, "message").and_then(|m| m.as_str().map(str::to_string)).as_deref() == Some("request")).collect();
+    let requests: Vec<&Json> = lines
+        .iter()
+        .filter(|l| field(l, "message").and_then(|m| m.as_str().map(str::to_string)).as_deref() == Some("request"))
+        .collect();
     assert!(!requests.is_empty(), "no request line: {run:?}");
     for line in requests {
         assert!(field(line, "level").is_some_and(|l| l.is_string()), "{line}");
@@ -347,9 +349,14 @@ fn every_exit_code_has_an_exception_type_of_both_editions_and_the_docs_name_it()
         seen.insert(exception);
     }
     assert_eq!(seen.len(), 8, "one exception type per exit code");
-    assert_eq!(exit_code_error(3).and_then(|k| k.get("Exception").and_then(Value::str).map(str::to_string)).as_deref(),
-        Some("System.Security.Authentication.AuthenticationException"));
-    assert!(invoker().source.contains("New-Object -TypeName $kind.Exception -ArgumentList $Message"), "the record's exception");
+    assert_eq!(
+        exit_code_error(3).and_then(|k| k.get("Exception").and_then(Value::str).map(str::to_string)).as_deref(),
+        Some("System.Security.Authentication.AuthenticationException")
+    );
+    assert!(
+        invoker().source.contains("New-Object -TypeName $kind.Exception -ArgumentList $Message"),
+        "the record's exception"
+    );
 }
 
 #[test]
@@ -362,7 +369,8 @@ fn a_failed_exit_that_no_failed_result_explains_is_an_error() {
     // connect prints ExpiresOn, which the module makes a DateTimeOffset on both editions.
     let connect = command_table().get("Connect-MSCommerce").and_then(|e| e.get("DateProperties")).map(Value::strings);
     assert_eq!(connect, Some(vec!["ExpiresOn".to_string()]));
-    let run = Sandbox::new().run(&["connect", "--access-token", "t", "--endpoint", "http://127.0.0.1:9", "--output", "json"]);
+    let run =
+        Sandbox::new().run(&["connect", "--access-token", "t", "--endpoint", "http://127.0.0.1:9", "--output", "json"]);
     run.assert_ok();
     let expires = run.json()["ExpiresOn"].as_str().map(str::to_string).unwrap_or_default();
     assert!(expires.ends_with('Z') && expires.contains('T'), "an RFC 3339 UTC time the module parses: {expires}");

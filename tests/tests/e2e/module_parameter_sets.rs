@@ -4,10 +4,10 @@
 
 use std::collections::BTreeSet;
 
+use commerce_e2e::Sandbox;
 use commerce_e2e::powershell::{
     ALL_SETS, Param, Script, Value, bind, bind_positional, calls, public_functions, repo_root,
 };
-use commerce_e2e::Sandbox;
 
 // ---------------------------------------------------------------------------------------------
 // MSCommerce 2.x's parameter sets, and those of the baseline cmdlets
@@ -215,7 +215,10 @@ fn update_supports_should_process_pipeline_input_and_mscommerce_values() {
     run.assert_ok();
     let listed = run.json();
     let first = listed.as_array().and_then(|a| a.first()).cloned().expect("offer types");
-    assert!(first.get("ScopeId").is_some() && first.get("PolicyId").is_some() && first.get("ProductId").is_none(), "{first}");
+    assert!(
+        first.get("ScopeId").is_some() && first.get("PolicyId").is_some() && first.get("ProductId").is_none(),
+        "{first}"
+    );
 }
 
 #[test]

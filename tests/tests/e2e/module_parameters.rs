@@ -154,7 +154,9 @@ fn every_cmdlet_parameter_maps_onto_a_flag_the_binary_accepts() {
                 // Windows PowerShell's stdin starts with a byte order mark: the secret goes in the
                 // variable the binary reads for that flag instead.
                 if !is("SecretStdin") || !flag_help(&command, flag).contains(desktop) {
-                    problems.push(format!("{at}: DesktopEnv {desktop} must go with SecretStdin and be named by {flag}'s help"));
+                    problems.push(format!(
+                        "{at}: DesktopEnv {desktop} must go with SecretStdin and be named by {flag}'s help"
+                    ));
                 }
             }
             if is("SecretStdin") {
@@ -237,7 +239,10 @@ fn the_session_keeps_only_an_endpoint_and_a_token_that_every_subcommand_accepts(
     // The invoker maps the session with that table, not with Connect-MSCommerce's entry.
     let invoker = invoker().source;
     assert!(invoker.contains("Map = $script:SessionParameters; Settings = $script:Session"), "the session's map");
-    assert!(psm1().source.contains("$script:SessionParameters = $script:ModuleData.SessionParameters"), "read at import");
+    assert!(
+        psm1().source.contains("$script:SessionParameters = $script:ModuleData.SessionParameters"),
+        "read at import"
+    );
     assert!(!invoker.contains("$script:CommandTable['Connect-MSCommerce']"), "the session must not use Connect's map");
 }
 
@@ -269,7 +274,10 @@ fn a_person_signing_in_sees_the_binarys_instruction_in_every_host() {
     assert!(invoker.contains("$startInfo.RedirectStandardError = $true"), "stderr is always redirected");
     assert!(invoker.contains("$startInfo.CreateNoWindow = -not $Interactive"), "no hidden window for a person");
     assert!(invoker.contains("Write-CommercePolicyStandardError -Line $_"), "each line relayed as it arrives");
-    assert!(invoker.contains("Write-Information -MessageData $text -InformationAction Continue"), "shown in every host");
+    assert!(
+        invoker.contains("Write-Information -MessageData $text -InformationAction Continue"),
+        "shown in every host"
+    );
     assert!(invoker.contains("Interactive         = $call.Interactive"), "the call's Interactive reaches the process");
 }
 
@@ -281,7 +289,8 @@ fn the_mscommerce_named_cmdlets_require_a_connection_and_the_others_do_not() {
     let mut problems = Vec::new();
     for (cmdlet, entry) in command_table().entries() {
         let requires = entry.get("RequireConnection") == Some(&Value::Bool(true));
-        let wanted = cmdlet.contains("-MSCommerce") && !["Connect-MSCommerce", "Disconnect-MSCommerce"].contains(&cmdlet.as_str());
+        let wanted = cmdlet.contains("-MSCommerce")
+            && !["Connect-MSCommerce", "Disconnect-MSCommerce"].contains(&cmdlet.as_str());
         if requires != wanted {
             problems.push(format!("{cmdlet}: RequireConnection is {requires}, should be {wanted}"));
         }
