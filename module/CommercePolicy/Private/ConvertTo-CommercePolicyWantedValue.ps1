@@ -31,7 +31,7 @@ function ConvertTo-CommercePolicyWantedValue {
         $Enabled
     )
 
-    if (-not $BoundParameters.Contains('Enabled')) {
+    if (-not (@($BoundParameters.Keys) -contains 'Enabled')) {
         return $Value
     }
     # $true and $false bind to a [string] parameter as 'True' and 'False'.

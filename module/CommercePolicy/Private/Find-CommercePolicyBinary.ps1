@@ -128,7 +128,14 @@ function Resolve-CommercePolicyBinaryOverride {
     )
 
     $given = $env:COMMERCE_POLICY_BIN.Trim().Trim([char] 34)
-    $path = $Cmdlet.GetUnresolvedProviderPathFromPSPath($given)
+    $path = $given
+    try {
+        # Relative to the current PowerShell location; ~ is the home folder.
+        $path = $Cmdlet.GetUnresolvedProviderPathFromPSPath($given)
+    }
+    catch {
+        Write-Verbose ('COMMERCE_POLICY_BIN {0} is no file system path: {1}' -f $given, $_.Exception.Message)
+    }
     if (Test-Path -LiteralPath $path -PathType Leaf) {
         return $path
     }

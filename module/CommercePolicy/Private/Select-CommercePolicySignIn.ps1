@@ -23,14 +23,14 @@ function Get-CommercePolicyPersonSignIn {
     # (A loop, not Where-Object: in its script block $PSBoundParameters would be its own, empty.)
     $signInNamed = $false
     foreach ($name in $script:SignInParameterNames) {
-        if ($BoundParameters.Contains($name)) {
+        if (@($BoundParameters.Keys) -contains $name) {
             $signInNamed = $true
         }
     }
-    if ($BoundParameters.Contains('Endpoint') -and $BoundParameters['Endpoint'] -ne 'microsoft' -and -not $signInNamed) {
+    if ((@($BoundParameters.Keys) -contains 'Endpoint') -and $BoundParameters['Endpoint'] -ne 'microsoft' -and -not $signInNamed) {
         return 'NoSignIn'
     }
-    if ($BoundParameters.Contains('DeviceCode') -or -not (Test-CommercePolicyDesktopSession)) {
+    if ((@($BoundParameters.Keys) -contains 'DeviceCode') -or -not (Test-CommercePolicyDesktopSession)) {
         return 'DeviceCode'
     }
     'Browser'

@@ -136,7 +136,7 @@ function Format-CommercePolicyLogMessage {
     }
     $details = New-Object System.Collections.Generic.List[string]
     foreach ($name in ($Fields.Keys | Sort-Object)) {
-        if (@('message', 'level', 'timestamp', 'target') -notcontains $name) {
+        if (@('message', 'level', 'timestamp', 'target', 'span', 'spans', 'threadId', 'threadName') -notcontains $name) {
             $details.Add(('{0}={1}' -f $name, $Fields[$name]))
         }
     }
