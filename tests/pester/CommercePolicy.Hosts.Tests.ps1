@@ -183,8 +183,9 @@ Describe 'Failure reporting' {
                 Write-CommercePolicyStandardError -Line '{"level":"DEBUG","message":"request","method":"GET","path":"/v1.0/policies","status":200,"attempts":1,"correlation_id":"6f1c0000-0000-0000-0000-000000000000"}' -Messages $messages -Verbose
                 Write-CommercePolicyStandardError -Line 'To sign in, open https://microsoft.com/devicelogin and enter the code ABCD-EFGH (within 15 minutes).' -Messages $messages
                 Write-CommercePolicyStandardError -Line 'commerce-policy: not connected' -Messages $messages
+                Write-CommercePolicyStandardError -Line '{"level":"ERROR","message":"policy NoSuch was not found (correlation id 1)","exitCode":5}' -Messages $messages
             } 3>&1 4>&1 6>&1
-            $messages.Count
+            , $messages.ToArray()
         }
         $warning = @($records | Where-Object { $_ -is [System.Management.Automation.WarningRecord] })
         $warning.Count | Should -Be 1
@@ -193,7 +194,10 @@ Describe 'Failure reporting' {
         $verbose[0].Message | Should -Be 'GET /v1.0/policies: 200 after 1 attempt(s) (correlation id 6f1c0000-0000-0000-0000-000000000000)'
         $information = @($records | Where-Object { $_ -is [System.Management.Automation.InformationRecord] })
         $information[0].MessageData | Should -Match '^To sign in, open '
-        $records[-1] | Should -Be 1
+        # The failure lines, text or JSON, are kept for the error record, not relayed.
+        $records[-1] | Should -Be @('commerce-policy: not connected', 'commerce-policy: policy NoSuch was not found (correlation id 1)')
+        @($records | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).Count | Should -Be 0
+        $warning.Count | Should -Be 1 -Because 'an ERROR line with an exitCode is the failure, not a warning'
     }
 }
 

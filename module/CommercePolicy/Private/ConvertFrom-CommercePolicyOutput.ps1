@@ -103,7 +103,9 @@ function ConvertFrom-CommercePolicyOutput {
     if ($Run.ExitCode -eq 3 -and $Entry.RequireConnection) {
         # The MSCommerce-named cmdlets fail as MSCommerce does without Connect-MSCommerce.
         $action = $script:ModuleData.NotConnectedAction
-        $message = '{0} {1}' -f $message, $action
+        if ($message -notmatch 'Connect-MSCommerce') {
+            $message = '{0} {1}' -f $message, $action
+        }
     }
     $Cmdlet.WriteError((New-CommercePolicyErrorRecord -Message $message -ExitCode $Run.ExitCode -TargetObject $TargetObject -RecommendedAction $action))
 }

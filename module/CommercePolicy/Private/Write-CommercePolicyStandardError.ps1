@@ -1,7 +1,7 @@
 # The binary's standard error, line by line as it arrives: its log lines (JSON objects under
-# --log-format json) become verbose messages, or warnings at WARN level and above; its own
-# 'commerce-policy: ' lines are kept for the error record or the warning they become once the
-# exit code is known; any other line (the device-code instruction, a browser sign-in's URL) is
+# --log-format json) become verbose messages, or warnings at WARN level and above; its failure
+# line (a JSON object with an exitCode, or a 'commerce-policy: ' line in the text format) is kept
+# for the error record or the warning it becomes once the exit code is known; any other line (the device-code instruction, a browser sign-in's URL) is
 # the binary talking to the person, and is relayed to the host at once.
 
 # The fields of a request's log line, which -Verbose shows as
@@ -38,6 +38,11 @@ function Write-CommercePolicyStandardError {
         return
     }
     $log = ConvertFrom-CommercePolicyLogLine -Line $text
+    if ($null -ne $log -and $log.Failure) {
+        # The binary's one line about why the command failed, in the text format's words.
+        $Messages.Add(('commerce-policy: {0}' -f $log.Text))
+        return
+    }
     if ($null -eq $log) {
         # The binary talks to the person: show it in every host, also without a console.
         Write-Information -MessageData $text -InformationAction Continue -Tags 'commerce-policy'
@@ -54,7 +59,9 @@ function Write-CommercePolicyStandardError {
 function ConvertFrom-CommercePolicyLogLine {
     <#
     .SYNOPSIS
-    A log line of the binary as @{ Level; Message }, or $null when the line is no log line.
+    A log line of the binary as @{ Level; Message; Text; Failure }, or $null when the line is no
+    log line. Failure: the line that says why the command failed (it carries the exitCode);
+    Text: its message alone.
 
     .DESCRIPTION
     Reads the JSON objects of --log-format json (level, message, and the request's fields, at
@@ -104,7 +111,12 @@ function ConvertFrom-CommercePolicyLogLine {
     else {
         return $null
     }
-    @{ Level = $level.ToUpperInvariant(); Message = Format-CommercePolicyLogMessage -Fields $fields }
+    @{
+        Level   = $level.ToUpperInvariant()
+        Message = Format-CommercePolicyLogMessage -Fields $fields
+        Text    = $fields['message']
+        Failure = $fields.ContainsKey('exitCode')
+    }
 }
 
 function Format-CommercePolicyLogMessage {
@@ -136,7 +148,7 @@ function Format-CommercePolicyLogMessage {
     }
     $details = New-Object System.Collections.Generic.List[string]
     foreach ($name in ($Fields.Keys | Sort-Object)) {
-        if (@('message', 'level', 'timestamp', 'target', 'span', 'spans', 'threadId', 'threadName') -notcontains $name) {
+        if (@('message', 'level', 'timestamp', 'target', 'span', 'spans', 'threadId', 'threadName', 'exitCode') -notcontains $name) {
             $details.Add(('{0}={1}' -f $name, $Fields[$name]))
         }
     }

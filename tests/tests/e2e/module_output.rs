@@ -375,3 +375,24 @@ fn a_failed_exit_that_no_failed_result_explains_is_an_error() {
     let expires = run.json()["ExpiresOn"].as_str().map(str::to_string).unwrap_or_default();
     assert!(expires.ends_with('Z') && expires.contains('T'), "an RFC 3339 UTC time the module parses: {expires}");
 }
+
+#[test]
+fn a_failed_command_writes_its_line_as_a_json_object_with_its_exit_code() {
+    // Under --log-format json the module keeps the object with an exitCode as the error line
+    // (Write-CommercePolicyStandardError), and relays the others.
+    assert!(invoker().source.contains("Failure = $fields.ContainsKey('exitCode')"), "the module reads exitCode");
+    let run = Sandbox::new().against("local").run(&[
+        "policies",
+        "get",
+        "--output",
+        "json",
+        "--log-format",
+        "json",
+        "--",
+        "NoSuchPolicy",
+    ]);
+    run.assert_fails_with(5);
+    let last: Json = run.stderr.lines().last().map(|l| serde_json::from_str(l).expect("a JSON line")).expect("a line");
+    assert_eq!(last["exitCode"], 5, "{last}");
+    assert!(last["message"].as_str().is_some_and(|m| m.contains("correlation id")), "{last}");
+}
