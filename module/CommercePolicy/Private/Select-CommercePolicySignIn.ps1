@@ -83,8 +83,13 @@ function Write-CommercePolicyConnection {
     if ($null -ne $Connection.Account) {
         $account = ' as {0}' -f $Connection.Account
     }
-    Write-Verbose ('Connected to tenant {0} ({1}, {2}){3} with {4}; the token is valid until {5}. Every cmdlet now goes there.' -f
-        $Connection.TenantId, $Connection.Environment, $Connection.Endpoint, $account, $Connection.SignIn, $Connection.ExpiresOn)
+    if ([string] $Connection.SignIn -eq 'None') {
+        Write-Verbose ('Every cmdlet now goes to {0}, without a sign-in.' -f $Connection.Endpoint)
+    }
+    else {
+        Write-Verbose ('Connected to tenant {0} ({1}, {2}){3} with {4}; the token is valid until {5}. Every cmdlet now goes there.' -f
+            $Connection.TenantId, $Connection.Environment, $Connection.Endpoint, $account, $Connection.SignIn, $Connection.ExpiresOn)
+    }
     $renewable = $null -ne $Connection.PSObject.Properties['Renewable'] -and $Connection.Renewable -eq $true
     if (-not $NeedsNoStore -and $null -eq $Connection.CredentialStore -and -not $renewable) {
         Write-Warning (('No credential store is usable on this machine, so the {0} sign-in was not kept and does not renew by itself: later cmdlets are not signed in. ' +
