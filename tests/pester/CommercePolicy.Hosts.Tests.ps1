@@ -155,6 +155,25 @@ Describe 'MSCommerce parity' {
     }
 }
 
+Describe '-WhatIf' {
+    It 'prints a "What if:" line only for a product that would change' {
+        Update-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HDB0' -Value 'Disabled' | Out-Null
+        $before = (Get-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0LH2H').PolicyValue
+        $transcript = Join-Path $TestDrive 'what-if.txt'
+        Start-Transcript -LiteralPath $transcript | Out-Null
+        try {
+            Update-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HDB0', 'CFQ7TTC0LH2H' -Value 'Disabled' -WhatIf -WarningAction SilentlyContinue
+        }
+        finally {
+            Stop-Transcript | Out-Null
+        }
+        $lines = @(Get-Content -LiteralPath $transcript | Where-Object { $_ -like 'What if:*' })
+        $lines.Count | Should -Be 1
+        $lines[0] | Should -Match 'CFQ7TTC0LH2H'
+        (Get-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0LH2H').PolicyValue | Should -Be $before
+    }
+}
+
 Describe 'Failure reporting' {
     It 'writes an error for a non-zero exit with JSON and no failed result' {
         $errors = InModuleScope CommercePolicy {

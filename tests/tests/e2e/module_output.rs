@@ -396,3 +396,44 @@ fn a_failed_command_writes_its_line_as_a_json_object_with_its_exit_code() {
     assert_eq!(last["exitCode"], 5, "{last}");
     assert!(last["message"].as_str().is_some_and(|m| m.contains("correlation id")), "{last}");
 }
+
+#[test]
+fn a_call_waits_in_short_slices_and_kills_its_child_when_stopped() {
+    // Ctrl+C stops a PowerShell pipeline only between statements: every wait for the child is a
+    // short one, and `finally` kills a child that is still running (no orphan goes on changing
+    // policies). The Pester suite proves the kill with a deadline; here, the shape.
+    let source = invoker().source;
+    for wait in [
+        "$lineTask.Wait($script:ProcessWaitSliceMilliseconds)",
+        "$standardOutput.Wait($script:ProcessWaitSliceMilliseconds)",
+        "$process.WaitForExit($script:ProcessWaitSliceMilliseconds)",
+    ] {
+        assert!(source.contains(wait), "{wait}");
+    }
+    assert!(!source.contains(".WaitForExit()"), "an unbounded wait");
+    let finally = source.split("finally {").nth(1).unwrap_or_default();
+    assert!(finally.contains("if (-not $process.HasExited)") && finally.contains("$process.Kill()"), "the kill");
+    let slice = invoker().assignment("$script:ProcessWaitSliceMilliseconds").expect("the slice");
+    assert!(
+        matches!(slice, Value::Other(ref ms) if ms.parse::<u32>().is_ok_and(|ms| (10..=250).contains(&ms))),
+        "{slice:?}"
+    );
+}
+
+#[test]
+fn tab_completion_asks_with_a_deadline_and_writes_nothing_but_completions() {
+    let timeout = module_data().get("CompletionTimeoutMilliseconds").cloned().expect("CompletionTimeoutMilliseconds");
+    assert!(matches!(timeout, Value::Other(ref ms) if ms.parse::<u32>().is_ok_and(|ms| ms <= 1500)), "{timeout:?}");
+    let source = invoker().source;
+    for quiet in [
+        "ErrorAction         = 'Ignore'",
+        "WarningAction       = 'Ignore'",
+        "InformationAction   = 'Ignore'",
+        "Verbose             = $false",
+    ] {
+        assert!(source.contains(quiet), "completion: {quiet}");
+    }
+    assert!(source.contains("TimeoutMilliseconds = $script:ModuleData.CompletionTimeoutMilliseconds"));
+    let completers = commerce_e2e::powershell::psm1().source;
+    assert_eq!(completers.matches("-ErrorAction Ignore -WarningAction Ignore -InformationAction Ignore").count(), 3);
+}
