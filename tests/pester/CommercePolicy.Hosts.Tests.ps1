@@ -1,4 +1,6 @@
-#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.2.0' }
+
+# (InModuleScope -Parameters needs Pester 5.2.)
 
 # What the module decides itself (issue 10, sections 1, 2 and 5), against a live
 # 'commerce-policy serve' on a loopback port: only the public cmdlets leave the module; the

@@ -76,8 +76,9 @@ function Invoke-CommercePolicyProcess {
 
         $lineTask = $process.StandardError.ReadLineAsync()
         while ($null -ne $lineTask) {
+            # Also between lines: a chatty child must not outlive its deadline.
+            Assert-CommercePolicyDeadline -Deadline $deadline
             if (-not $lineTask.Wait($script:ProcessWaitSliceMilliseconds)) {
-                Assert-CommercePolicyDeadline -Deadline $deadline
                 continue
             }
             $line = $lineTask.Result
