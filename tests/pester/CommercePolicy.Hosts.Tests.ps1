@@ -203,6 +203,7 @@ Describe 'Failure reporting' {
                 Write-CommercePolicyStandardError -Line '{"timestamp":"2026-12-01T15:00:00Z","level":"WARN","fields":{"message":"throttled: retrying in 2s"}}' -Messages $messages
                 Write-CommercePolicyStandardError -Line '{"level":"DEBUG","message":"request","method":"GET","path":"/v1.0/policies","status":200,"attempts":1,"correlation_id":"6f1c0000-0000-0000-0000-000000000000"}' -Messages $messages -Verbose
                 Write-CommercePolicyStandardError -Line 'To sign in, open https://microsoft.com/devicelogin and enter the code ABCD-EFGH (within 15 minutes).' -Messages $messages
+                Write-CommercePolicyStandardError -Line '{"level":"INFO","message":"To sign in, open https://microsoft.com/devicelogin and enter the code WXYZ-EFGH (within 15 minutes)."}' -Messages $messages
                 Write-CommercePolicyStandardError -Line 'commerce-policy: not connected' -Messages $messages
                 Write-CommercePolicyStandardError -Line '{"level":"ERROR","message":"policy NoSuch was not found (correlation id 1)","exitCode":5}' -Messages $messages
             } 3>&1 4>&1 6>&1
@@ -214,7 +215,10 @@ Describe 'Failure reporting' {
         $verbose = @($records | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
         $verbose[0].Message | Should -Be 'GET /v1.0/policies: 200 after 1 attempt(s) (correlation id 6f1c0000-0000-0000-0000-000000000000)'
         $information = @($records | Where-Object { $_ -is [System.Management.Automation.InformationRecord] })
+        # The plain prompt and the JSON one (no timestamp: a line for the person, not a log event).
+        $information.Count | Should -Be 2
         $information[0].MessageData | Should -Match '^To sign in, open '
+        $information[1].MessageData | Should -Match 'WXYZ-EFGH'
         # The failure lines, text or JSON, are kept for the error record, not relayed.
         $records[-1] | Should -Be @('commerce-policy: not connected', 'commerce-policy: policy NoSuch was not found (correlation id 1)')
         @($records | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).Count | Should -Be 0

@@ -1,8 +1,10 @@
-# The binary's standard error, line by line as it arrives: its log lines (JSON objects under
-# --log-format json) become verbose messages, or warnings at WARN level and above; its failure
-# line (a JSON object with an exitCode, or a 'commerce-policy: ' line in the text format) is kept
-# for the error record or the warning it becomes once the exit code is known; any other line (the device-code instruction, a browser sign-in's URL) is
-# the binary talking to the person, and is relayed to the host at once.
+# The binary's standard error, line by line as it arrives (JSON objects under --log-format
+# json): its log events (they carry a timestamp) become verbose messages, or warnings at WARN
+# level and above; its failure line (the object with an exitCode, or a 'commerce-policy: ' line
+# in the text format) is kept for the error record or the warning it becomes once the exit code
+# is known; a line for the person (an object without a timestamp, such as the device-code
+# instruction, or any plain line, such as a browser sign-in's URL) is a warning at WARN level and
+# above, and otherwise relayed to the host at once.
 
 # The fields of a request's log line, which -Verbose shows as
 # 'GET /v1.0/...: 200 after 1 attempt(s) (correlation id ...)'.
@@ -43,13 +45,16 @@ function Write-CommercePolicyStandardError {
         $Messages.Add(('commerce-policy: {0}' -f $log.Text))
         return
     }
-    if ($null -eq $log) {
-        # The binary talks to the person: show it in every host, also without a console.
-        Write-Information -MessageData $text -InformationAction Continue -Tags 'commerce-policy'
-        return
-    }
-    if ($script:WarningLogLevels -contains $log.Level) {
+    if ($null -ne $log -and $script:WarningLogLevels -contains $log.Level) {
         Write-Warning $log.Message
+    }
+    elseif ($null -eq $log -or $log.ForPerson) {
+        # The binary talks to the person: show it in every host, also without a console.
+        $shown = $text
+        if ($null -ne $log) {
+            $shown = $log.Text
+        }
+        Write-Information -MessageData $shown -InformationAction Continue -Tags 'commerce-policy'
     }
     else {
         Write-Verbose $log.Message
@@ -59,8 +64,9 @@ function Write-CommercePolicyStandardError {
 function ConvertFrom-CommercePolicyLogLine {
     <#
     .SYNOPSIS
-    A log line of the binary as @{ Level; Message; Text; Failure }, or $null when the line is no
-    log line. Failure: the line that says why the command failed (it carries the exitCode);
+    A log line of the binary as @{ Level; Message; Text; Failure; ForPerson }, or $null when the
+    line is no log line. Failure: the line that says why the command failed (it carries the
+    exitCode); ForPerson: a JSON line that is no log event (no timestamp: a notice or a prompt);
     Text: its message alone.
 
     .DESCRIPTION
@@ -79,6 +85,7 @@ function ConvertFrom-CommercePolicyLogLine {
 
     $fields = @{}
     $level = $null
+    $forPerson = $false
     if ($Line.StartsWith('{')) {
         try {
             $object = ConvertFrom-Json -InputObject $Line
@@ -100,6 +107,7 @@ function ConvertFrom-CommercePolicyLogLine {
         if ($null -eq $level -or $null -eq $fields['message']) {
             return $null
         }
+        $forPerson = -not $fields.ContainsKey('timestamp')
     }
     elseif ($Line -match '^\S+\s+(TRACE|DEBUG|INFO|WARN|ERROR)\s+(.*)$') {
         $level = $Matches[1]
@@ -115,7 +123,8 @@ function ConvertFrom-CommercePolicyLogLine {
         Level   = $level.ToUpperInvariant()
         Message = Format-CommercePolicyLogMessage -Fields $fields
         Text    = $fields['message']
-        Failure = $fields.ContainsKey('exitCode')
+        Failure   = $fields.ContainsKey('exitCode')
+        ForPerson = $forPerson
     }
 }
 

@@ -380,7 +380,10 @@ fn a_failed_exit_that_no_failed_result_explains_is_an_error() {
 fn a_failed_command_writes_its_line_as_a_json_object_with_its_exit_code() {
     // Under --log-format json the module keeps the object with an exitCode as the error line
     // (Write-CommercePolicyStandardError), and relays the others.
-    assert!(invoker().source.contains("Failure = $fields.ContainsKey('exitCode')"), "the module reads exitCode");
+    let source = invoker().source;
+    assert!(source.contains("Failure   = $fields.ContainsKey('exitCode')"), "the module reads exitCode");
+    // A JSON line without a timestamp is a notice or prompt for the person, not a log event.
+    assert!(source.contains("$forPerson = -not $fields.ContainsKey('timestamp')"), "prompts are told from events");
     let run = Sandbox::new().against("local").run(&[
         "policies",
         "get",
