@@ -275,7 +275,7 @@ fn a_person_signing_in_sees_the_binarys_instruction_in_every_host() {
     assert!(invoker.contains("$startInfo.CreateNoWindow = -not $Interactive"), "no hidden window for a person");
     assert!(invoker.contains("Write-CommercePolicyStandardError -Line $_"), "each line relayed as it arrives");
     assert!(
-        invoker.contains("Write-Information -MessageData $text -InformationAction Continue"),
+        invoker.contains("Write-Information -MessageData $shown -InformationAction Continue"),
         "shown in every host"
     );
     assert!(invoker.contains("Interactive         = $call.Interactive"), "the call's Interactive reaches the process");
