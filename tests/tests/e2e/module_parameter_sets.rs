@@ -354,7 +354,17 @@ fn mscommerce_documented_usage_binds_to_our_cmdlets() {
              Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId $_.ProductID -Enabled $false  }",
             &[ALL_SETS, "ProductToggle"],
         ),
-        // What MSCommerce never had: products piped straight in.
+        // What MSCommerce never had: products, and offer types (their ScopeId binds -OfferType),
+        // piped straight in.
+        (
+            "Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase -Scope OfferType | Update-MSCommerceProductPolicy -Enabled $false",
+            &[ALL_SETS, "OfferTypeToggle"],
+        ),
+        (
+            "Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase -Scope OfferType | Where-Object ScopeId -eq SaaS | Update-MSCommerceProductPolicy -Value Disabled",
+            &[ALL_SETS, "OfferTypeEnum"],
+        ),
+        ("Get-ChildItem ./baselines -Filter *.json | Test-CommercePolicyBaseline -Quiet", &[ALL_SETS]),
         (
             "Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase | Where-Object PolicyValue -eq Enabled | Update-MSCommerceProductPolicy -Value Disabled -WhatIf",
             &[ALL_SETS, "ProductEnum"],
