@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds a PowerShell Gallery-ready CommercePolicy module folder with the release binary inside:
 #
-#   <out>/CommercePolicy/CommercePolicy.psd1, CommercePolicy.psm1, CommercePolicy.Format.ps1xml,
+#   <out>/CommercePolicy/CommercePolicy.psd1, CommercePolicy.psm1, CommercePolicy.Commands.psd1,
+#                        CommercePolicy.Format.ps1xml, Public/*.ps1 (one cmdlet each),
 #                        Private/*.ps1, LICENSE (when the repository has one),
 #                        bin/<os>-<arch>/commerce-policy[.exe]   (os: win, linux, osx; arch: x64, arm64)
 #
 # The module finds the binary for the machine it runs on in bin/<os>-<arch>/ (see
-# module/CommercePolicy/Private/Find-CommercePolicyBinary.ps1).
+# module/CommercePolicy/Private/Find-CommercePolicyBinary.ps1). Every file that the manifest's
+# FileList names must be in the package: a file left out would be a cmdlet or helper missing.
 #
 # Usage: scripts/package-module.sh [--out DIR] [--target TRIPLE]... [--binary OS-ARCH=PATH]...
 #   --out DIR            where to put the CommercePolicy folder (default: target/module, or
@@ -73,6 +75,24 @@ rm -rf "$module"
 trap 'status=$?; if [ $status -ne 0 ]; then rm -rf "$module"; echo "package-module: failed; no module written" >&2; fi' EXIT
 mkdir -p "$module"
 cp -R "$root/module/CommercePolicy/." "$module/"
+# The files the manifest lists, one per line (the lines between 'FileList = @(' and ')').
+listed="$(awk '/^ *FileList *= *@\(/ { on = 1; next } on && /^ *\)/ { exit } on { gsub(/[ \047,]/, ""); if (length($0)) print }' "$module/CommercePolicy.psd1")"
+if [ -z "$listed" ]; then
+    echo "package-module: CommercePolicy.psd1 has no FileList" >&2
+    exit 1
+fi
+while IFS= read -r file; do
+    if [ ! -f "$module/$file" ]; then
+        echo "package-module: $file is in the manifest's FileList but not in module/CommercePolicy" >&2
+        exit 1
+    fi
+done <<< "$listed"
+for file in $(cd "$module" && find . -type f | sed 's|^\./||'); do
+    if ! grep -qxF "$file" <<< "$listed"; then
+        echo "package-module: module/CommercePolicy/$file is not in the manifest's FileList" >&2
+        exit 1
+    fi
+done
 for license in "$root"/LICENSE*; do
     [ -f "$license" ] && cp "$license" "$module/"
 done

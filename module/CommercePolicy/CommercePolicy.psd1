@@ -11,6 +11,33 @@
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
     FormatsToProcess     = @('CommercePolicy.Format.ps1xml')
+    # Every file of the module (the contract test and scripts/package-module.sh hold the folder
+    # to it): the root module loads Private/*.ps1 and Public/*.ps1, one public cmdlet per file.
+    FileList             = @(
+        'CommercePolicy.Commands.psd1'
+        'CommercePolicy.Format.ps1xml'
+        'CommercePolicy.psd1'
+        'CommercePolicy.psm1'
+        'Private/ConvertFrom-CommercePolicyOutput.ps1'
+        'Private/ConvertTo-CommercePolicyWantedValue.ps1'
+        'Private/Find-CommercePolicyBinary.ps1'
+        'Private/Get-CommercePolicyCompletion.ps1'
+        'Private/Invoke-CommercePolicyCommand.ps1'
+        'Private/Invoke-CommercePolicyProcess.ps1'
+        'Private/New-CommercePolicyCall.ps1'
+        'Private/Select-CommercePolicySignIn.ps1'
+        'Private/Write-CommercePolicyStandardError.ps1'
+        'Public/Connect-MSCommerce.ps1'
+        'Public/Disconnect-MSCommerce.ps1'
+        'Public/Export-CommercePolicyBaseline.ps1'
+        'Public/Get-MSCommercePolicies.ps1'
+        'Public/Get-MSCommercePolicy.ps1'
+        'Public/Get-MSCommerceProductPolicies.ps1'
+        'Public/Get-MSCommerceProductPolicy.ps1'
+        'Public/Invoke-CommercePolicyBaseline.ps1'
+        'Public/Test-CommercePolicyBaseline.ps1'
+        'Public/Update-MSCommerceProductPolicy.ps1'
+    )
     FunctionsToExport    = @(
         'Connect-MSCommerce'
         'Disconnect-MSCommerce'
@@ -31,7 +58,7 @@
             Tags         = @('MSCommerce', 'Microsoft365', 'M365', 'SelfServicePurchase', 'AllowSelfServicePurchase', 'Licensing', 'Policy', 'PolicyAsCode', 'DesiredState', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/commerce-policy/commerce-policy'
             LicenseUri   = 'https://github.com/commerce-policy/commerce-policy/blob/main/LICENSE'
-            ReleaseNotes = '0.1.0: first release. The six MSCommerce 2.x cmdlets with their parameters, parameter sets and output properties, plus Disconnect-MSCommerce; pipeline input into Update-MSCommerceProductPolicy with one call of the binary for all products; -WhatIf showing current and wanted values; error records whose category follows the failure; tab completion of -PolicyId, -ProductId and -OfferType. Connect-MSCommerce signs in through the binary''s connect command, kept in the OS credential store: device code (the default, also with no parameters), client secret (a SecureString, passed on stdin), certificate (PEM or PFX), managed identity, federated token file, or an access token; -Environment for GCC High, DoD and 21Vianet; -Endpoint alone still chooses a service without signing in; -PassThru writes the connection. -CertificateThumbprint is accepted and says to export the certificate to a PFX. Disconnect-MSCommerce signs out through the binary''s disconnect command. Policy as code: Test-CommercePolicyBaseline (drift objects, or a Boolean with -Quiet), Invoke-CommercePolicyBaseline (apply a baseline file or a saved plan, with -WhatIf and -Confirm) and Export-CommercePolicyBaseline.'
+            ReleaseNotes = '0.1.0: first release. The six MSCommerce 2.x cmdlets with their parameters, parameter sets and output properties, plus Disconnect-MSCommerce; pipeline input into Update-MSCommerceProductPolicy with one call of the binary for all products; -WhatIf showing current and wanted values; error records whose category follows the failure; tab completion of -PolicyId, -ProductId and -OfferType. Connect-MSCommerce signs in through the binary''s connect command, kept in the OS credential store: a person in the browser where a desktop session exists, else with a device code (the default, also with no parameters), client secret (a SecureString, passed on stdin; on Windows PowerShell in the child''s environment), certificate (PEM or PFX), managed identity, federated token file, or an access token; -Environment for GCC High, DoD and 21Vianet; -Endpoint alone chooses a service without signing in (connect --no-sign-in); the MSCommerce-named cmdlets never fall back to the embedded local store by themselves; -PassThru writes the connection. -CertificateThumbprint is accepted and says to export the certificate to a PFX. Disconnect-MSCommerce signs out through the binary''s disconnect command. Policy as code: Test-CommercePolicyBaseline (drift objects, or a Boolean with -Quiet), Invoke-CommercePolicyBaseline (apply a baseline file or a saved plan, with -WhatIf and -Confirm) and Export-CommercePolicyBaseline.'
         }
     }
 }

@@ -7,36 +7,10 @@
 
 BeforeAll {
     $repoRoot = (Resolve-Path (Join-Path (Join-Path $PSScriptRoot '..') '..')).Path
-    $isWindowsHost = [System.Environment]::OSVersion.Platform -eq [System.PlatformID]::Win32NT
-    if ([string]::IsNullOrEmpty($env:COMMERCE_POLICY_BIN)) {
-        $name = 'commerce-policy'
-        if ($isWindowsHost) {
-            $name = 'commerce-policy.exe'
-        }
-        $env:COMMERCE_POLICY_BIN = Join-Path (Join-Path (Join-Path $repoRoot 'target') 'debug') $name
-    }
-    if (-not (Test-Path -LiteralPath $env:COMMERCE_POLICY_BIN)) {
-        throw "No binary at $($env:COMMERCE_POLICY_BIN): run 'cargo build -p commerce-cli' first"
-    }
-    # Nothing here may touch the user's own local store.
-    $env:COMMERCE_POLICY_DATA_DIR = Join-Path $TestDrive 'data'
-    Remove-Item Env:\COMMERCE_POLICY_ENDPOINT -ErrorAction SilentlyContinue
-    Remove-Item Env:\COMMERCE_POLICY_ACCESS_TOKEN -ErrorAction SilentlyContinue
-    # Nor the user's credential store: Connect-MSCommerce -AccessToken keeps nothing there.
-    $env:COMMERCE_POLICY_KEYRING = 'none'
-
-    $startInfo = New-Object System.Diagnostics.ProcessStartInfo
-    $startInfo.FileName = $env:COMMERCE_POLICY_BIN
-    $startInfo.Arguments = 'serve --listen 127.0.0.1:0 --store "{0}"' -f (Join-Path $TestDrive 'store.db')
-    $startInfo.UseShellExecute = $false
-    $startInfo.RedirectStandardOutput = $true
-    $startInfo.EnvironmentVariables['RUST_LOG'] = 'warn'
-    $script:server = [System.Diagnostics.Process]::Start($startInfo)
-    $firstLine = $script:server.StandardOutput.ReadLine()
-    if ($firstLine -notmatch '^listening on (http://\S+)') {
-        throw "commerce-policy serve did not start: $firstLine"
-    }
-    $script:endpoint = $Matches[1]
+    . (Join-Path $PSScriptRoot 'TestService.ps1')
+    Initialize-CommercePolicyTestEnvironment -RepoRoot $repoRoot -DataFolder (Join-Path $TestDrive 'data')
+    $script:service = Start-CommercePolicyTestService -StorePath (Join-Path $TestDrive 'store.db')
+    $script:endpoint = $script:service.Endpoint
 
     Import-Module (Join-Path (Join-Path (Join-Path $repoRoot 'module') 'CommercePolicy') 'CommercePolicy.psd1') -Force
     Connect-MSCommerce -Endpoint $script:endpoint
@@ -45,10 +19,7 @@ BeforeAll {
 
 AfterAll {
     Remove-Module CommercePolicy -ErrorAction SilentlyContinue
-    if ($null -ne $script:server -and -not $script:server.HasExited) {
-        $script:server.Kill()
-        $script:server.WaitForExit()
-    }
+    Stop-CommercePolicyTestService -Service $script:service
 }
 
 Describe 'The module' {
@@ -151,8 +122,17 @@ Describe 'Update-MSCommerceProductPolicy' {
         (Get-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HDB0').PolicyValue | Should -Be $Expected
     }
 
-    It 'refuses an -Enabled that is not true or false' {
-        { Update-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HDB0' -Enabled 'maybe' } | Should -Throw
+    It 'writes a non-terminating error for an -Enabled that is not true or false, as MSCommerce did' {
+        $errors = $null
+        $after = & {
+            Update-MSCommerceProductPolicy -PolicyId $script:policy -ProductId 'CFQ7TTC0HDB0' -Enabled 'maybe' -ErrorAction SilentlyContinue -ErrorVariable errors
+            'went on'
+        }
+        $after | Should -Be 'went on'
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be 'CommercePolicyInvalidEnabled,Update-MSCommerceProductPolicy'
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $errors[0].Exception | Should -BeOfType [System.ArgumentException]
     }
 
     It 'changes an offer type and answers with its Scope properties' {
@@ -272,7 +252,7 @@ Describe 'Connection and errors' {
 
     It 'writes nothing without -PassThru, as MSCommerce did' {
         Connect-MSCommerce -Endpoint $script:endpoint | Should -BeNullOrEmpty
-        (Connect-MSCommerce -Endpoint $script:endpoint -PassThru).SignIn | Should -Be 'none'
+        (Connect-MSCommerce -Endpoint $script:endpoint -PassThru).Endpoint | Should -Be $script:endpoint
     }
 
     It 'refuses -CertificateThumbprint and says to export a PFX' {

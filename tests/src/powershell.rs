@@ -4,7 +4,7 @@
 //! and parameters, cmdlet calls bound to a parameter set as PowerShell binds them, and the
 //! binary's own command tree (`describe-cli`) to hold them against.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -14,6 +14,13 @@ pub use tree_sitter::Node;
 use tree_sitter::{Parser, Tree};
 
 use crate::binary;
+
+mod binding;
+mod function;
+pub mod syntax;
+
+pub use binding::{COMMON_PARAMETERS, Call, Element, Parameters, bind, bind_positional, calls, command_parameters};
+pub use function::{ALL_SETS, Function, Param, attributes};
 
 // ---------------------------------------------------------------------------------------------
 // Where things are
@@ -51,42 +58,72 @@ pub fn powershell_files() -> Vec<PathBuf> {
 // ---------------------------------------------------------------------------------------------
 // The module's files as the tests see them
 
-/// The root module, `CommercePolicy.psm1`: the public functions and the command table.
+/// The root module, `CommercePolicy.psm1`: it loads the data, Private/ and Public/.
 pub fn psm1() -> Script {
     Script::load(&module_dir().join("CommercePolicy.psm1"))
 }
 
+/// The PowerShell files of a folder of the module (`Public`, `Private`), sorted by name.
+pub fn module_scripts(folder: &str) -> Vec<Script> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(module_dir().join(folder))
+        .unwrap_or_else(|e| panic!("read module/CommercePolicy/{folder}: {e}"))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("ps1"))
+        .collect();
+    paths.sort();
+    paths.iter().map(|p| Script::load(p)).collect()
+}
+
+/// The module's data file, `CommercePolicy.Commands.psd1`, as the hashtable it is.
+pub fn module_data() -> Value {
+    data_file(&module_dir().join("CommercePolicy.Commands.psd1"))
+}
+
 /// The manifest, `CommercePolicy.psd1`, as the hashtable it is.
 pub fn manifest() -> Value {
-    let script = Script::load(&module_dir().join("CommercePolicy.psd1"));
+    data_file(&module_dir().join("CommercePolicy.psd1"))
+}
+
+/// A PowerShell data file (`.psd1`): the hashtable it holds.
+fn data_file(path: &Path) -> Value {
+    let script = Script::load(path);
     let root = script.tree.root_node();
     let hash = script
         .nodes()
         .into_iter()
         .find(|n| n.kind() == "hash_literal_expression")
-        .unwrap_or_else(|| panic!("{}: the manifest is not a hashtable", script.at(root)));
+        .unwrap_or_else(|| panic!("{}: the data file is not a hashtable", script.at(root)));
     Value::read(&script, hash)
 }
 
-/// The module's public functions: those `CommercePolicy.psm1` defines.
+/// The module's public functions: one per file of `Public/`, each file named after it (the
+/// contract tests check that pairing, so a file left out is a cmdlet missing everywhere).
 pub fn public_functions() -> Vec<Function> {
-    psm1().functions()
+    module_scripts("Public").iter().flat_map(Script::functions).collect()
 }
 
-/// `$script:CommandTable`: each cmdlet's subcommand and its parameters mapped onto flags.
+/// The command table (`Commands` of `CommercePolicy.Commands.psd1`): each cmdlet's subcommand
+/// and its parameters mapped onto flags.
 pub fn command_table() -> Value {
-    psm1().assignment("$script:CommandTable").expect("CommercePolicy.psm1 assigns $script:CommandTable")
+    module_data().get("Commands").cloned().expect("CommercePolicy.Commands.psd1 has Commands")
 }
 
-/// The one function that runs the binary for every cmdlet, `Private/Invoke-CommercePolicyCommand.ps1`.
+/// The invoker: every file of `Private/` in one script, for checks of what it reads and does
+/// (it builds the call, runs the process and converts the output in files of their own).
 pub fn invoker() -> Script {
-    Script::load(&module_dir().join("Private").join("Invoke-CommercePolicyCommand.ps1"))
+    let source: Vec<String> = module_scripts("Private").into_iter().map(|s| s.source).collect();
+    Script::parse("module/CommercePolicy/Private/*.ps1", source.join("\n"))
 }
 
-/// The category the module gives a failure with this exit code (`$script:ExitCodeErrors`).
+/// The category the module gives a failure with this exit code (`ExitCodes` of the data file).
 pub fn category_of_exit_code(code: u8) -> Option<String> {
-    let codes = psm1().assignment("$script:ExitCodeErrors").expect("$script:ExitCodeErrors");
-    codes.get(&code.to_string())?.get("Category")?.str().map(str::to_string)
+    exit_code_error(code)?.get("Category")?.str().map(str::to_string)
+}
+
+/// The error record kind (ErrorId, Category, Exception) of an exit code.
+pub fn exit_code_error(code: u8) -> Option<Value> {
+    module_data().get("ExitCodes")?.get(&code.to_string()).cloned()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -363,300 +400,5 @@ impl Attribute {
     /// A named argument's string value.
     pub fn string(&self, name: &str) -> Option<String> {
         self.named.get(&name.to_ascii_lowercase()).and_then(|v| v.str().map(str::to_string))
-    }
-}
-
-/// Every parameter set of a function without named sets.
-pub const ALL_SETS: &str = "__AllParameterSets";
-
-/// A parameter of a function's param block.
-#[derive(Debug)]
-pub struct Param {
-    pub name: String,
-    pub type_name: String,
-    pub attributes: Vec<Attribute>,
-}
-
-impl Param {
-    /// (set, mandatory, from the pipeline by property name) for each [Parameter] attribute.
-    pub fn memberships(&self) -> Vec<(String, bool, bool)> {
-        let declared: Vec<_> = self
-            .attributes
-            .iter()
-            .filter(|a| a.is("Parameter"))
-            .map(|a| {
-                let set = a.string("ParameterSetName").unwrap_or_else(|| ALL_SETS.to_string());
-                (set, a.flag("Mandatory"), a.flag("ValueFromPipelineByPropertyName"))
-            })
-            .collect();
-        if declared.is_empty() { vec![(ALL_SETS.to_string(), false, false)] } else { declared }
-    }
-
-    /// (mandatory, from the pipeline by property name) in `set`, if the parameter is in it.
-    pub fn membership(&self, set: &str) -> Option<(bool, bool)> {
-        let memberships = self.memberships();
-        memberships
-            .iter()
-            .find(|(s, _, _)| s == set)
-            .or_else(|| memberships.iter().find(|(s, _, _)| s == ALL_SETS))
-            .map(|&(_, mandatory, pipeline)| (mandatory, pipeline))
-    }
-
-    /// The values of its `[ValidateSet(...)]`, if it has one.
-    pub fn validate_set(&self) -> Option<Vec<String>> {
-        self.attributes
-            .iter()
-            .find(|a| a.is("ValidateSet"))
-            .map(|a| a.positional.iter().flat_map(Value::strings).collect())
-    }
-}
-
-/// A function of a PowerShell file: its name, help, [CmdletBinding()] and parameters.
-#[derive(Debug)]
-pub struct Function {
-    pub name: String,
-    pub at: String,
-    pub help: String,
-    pub binding: Option<Attribute>,
-    pub params: Vec<Param>,
-}
-
-impl Function {
-    /// Reads a `function_statement` node.
-    pub fn read(script: &Script, node: Node) -> Function {
-        let mut function = Function {
-            name: String::new(),
-            at: script.at(node),
-            help: String::new(),
-            binding: None,
-            params: Vec::new(),
-        };
-        for child in named_children(node) {
-            match child.kind() {
-                "function_name" => function.name = script.text(child).to_string(),
-                "comment" if function.help.is_empty() && script.text(child).starts_with("<#") => {
-                    function.help = script.text(child).to_string()
-                }
-                "script_block" => {
-                    for block in named_children(child).into_iter().filter(|c| c.kind() == "param_block") {
-                        function.read_param_block(script, block);
-                    }
-                }
-                _ => {}
-            }
-        }
-        function
-    }
-
-    fn read_param_block(&mut self, script: &Script, block: Node) {
-        for child in named_children(block) {
-            match child.kind() {
-                "attribute_list" | "attribute" => {
-                    for attribute in attributes(child) {
-                        let attribute = Attribute::read(script, attribute);
-                        if attribute.is("CmdletBinding") {
-                            self.binding = Some(attribute);
-                        }
-                    }
-                }
-                "parameter_list" => {
-                    for parameter in named_children(child).into_iter().filter(|c| c.kind() == "script_parameter") {
-                        let mut param = Param { name: String::new(), type_name: String::new(), attributes: Vec::new() };
-                        for part in named_children(parameter) {
-                            match part.kind() {
-                                "variable" => param.name = script.text(part).trim_start_matches('$').to_string(),
-                                "type_literal" => param.type_name = script.text(part).to_string(),
-                                "attribute_list" | "attribute" => {
-                                    for attribute in attributes(part) {
-                                        // The type constraint on a line of its own reads as an
-                                        // attribute holding a type literal.
-                                        match named_children(attribute).as_slice() {
-                                            [only] if only.kind() == "type_literal" => {
-                                                param.type_name = script.text(*only).to_string()
-                                            }
-                                            _ => param.attributes.push(Attribute::read(script, attribute)),
-                                        }
-                                    }
-                                }
-                                _ => {}
-                            }
-                        }
-                        self.params.push(param);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// A parameter by name (ignoring case).
-    pub fn param(&self, name: &str) -> Option<&Param> {
-        self.params.iter().find(|p| p.name.eq_ignore_ascii_case(name))
-    }
-
-    /// Whether `[CmdletBinding()]` sets `name` (`SupportsShouldProcess`).
-    pub fn binding_flag(&self, name: &str) -> bool {
-        self.binding.as_ref().is_some_and(|b| b.flag(name))
-    }
-
-    /// A string argument of `[CmdletBinding()]` (`DefaultParameterSetName`).
-    pub fn binding_string(&self, name: &str) -> Option<String> {
-        self.binding.as_ref().and_then(|b| b.string(name))
-    }
-
-    /// The parameter set names, or the one implicit set.
-    pub fn sets(&self) -> BTreeSet<String> {
-        let sets: BTreeSet<String> =
-            self.params.iter().flat_map(Param::memberships).map(|(set, _, _)| set).filter(|s| s != ALL_SETS).collect();
-        if sets.is_empty() { BTreeSet::from([ALL_SETS.to_string()]) } else { sets }
-    }
-
-    /// A set as `Name` for a mandatory parameter and `Name?` for an optional one.
-    pub fn describe_set(&self, set: &str) -> Vec<String> {
-        self.params
-            .iter()
-            .filter_map(|p| {
-                p.membership(set).map(|(mandatory, _)| if mandatory { p.name.clone() } else { format!("{}?", p.name) })
-            })
-            .collect()
-    }
-}
-
-/// The `attribute` nodes of an `attribute_list`, or the node itself if it is one.
-pub fn attributes(node: Node) -> Vec<Node> {
-    if node.kind() == "attribute" {
-        vec![node]
-    } else {
-        named_children(node).into_iter().filter(|c| c.kind() == "attribute").collect()
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Binding a call to a parameter set, as PowerShell does
-
-/// Common parameters that PowerShell adds to every advanced function.
-pub const COMMON_PARAMETERS: &[&str] = &[
-    "Verbose",
-    "Debug",
-    "ErrorAction",
-    "WarningAction",
-    "InformationAction",
-    "ProgressAction",
-    "ErrorVariable",
-    "WarningVariable",
-    "InformationVariable",
-    "OutVariable",
-    "OutBuffer",
-    "PipelineVariable",
-];
-
-/// A cmdlet call found in a script: its named parameters and their arguments.
-pub struct Call {
-    pub cmdlet: String,
-    pub at: String,
-    pub piped: bool,
-    pub parameters: Vec<(String, Option<String>)>,
-}
-
-/// A command's named parameters, each with the element after it unless that is another
-/// parameter: `-Name value`, `-Name:value`, or a switch `-Name`.
-pub type Parameters<'t> = Vec<(String, Option<Node<'t>>)>;
-
-/// A command's name and its named parameters.
-pub fn command_parameters<'t>(script: &Script, node: Node<'t>) -> Option<(String, Parameters<'t>)> {
-    let parts = named_children(node);
-    let name = parts.iter().find(|c| c.kind() == "command_name")?;
-    let elements: Vec<Node> = parts
-        .iter()
-        .filter(|c| c.kind() == "command_elements")
-        .flat_map(|c| named_children(*c))
-        .filter(|c| c.kind() != "command_argument_sep")
-        .collect();
-    let parameters = elements
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.kind() == "command_parameter")
-        .map(|(i, e)| {
-            let argument = elements.get(i + 1).filter(|next| next.kind() != "command_parameter").copied();
-            (script.text(*e).trim_start_matches('-').trim_end_matches(':').to_string(), argument)
-        })
-        .collect();
-    Some((script.text(*name).to_string(), parameters))
-}
-
-/// Every call in `script` of one of `cmdlets`, its arguments read as literals where they are.
-pub fn calls(script: &Script, cmdlets: &BTreeSet<String>) -> Vec<Call> {
-    let mut calls = Vec::new();
-    for node in script.nodes().into_iter().filter(|n| n.kind() == "command") {
-        let Some((cmdlet, parameters)) = command_parameters(script, node) else { continue };
-        if !cmdlets.iter().any(|c| c.eq_ignore_ascii_case(&cmdlet)) {
-            continue;
-        }
-        let piped = node.prev_sibling().is_some_and(|p| script.text(p) == "|");
-        let parameters = parameters
-            .into_iter()
-            .map(|(name, argument)| {
-                let argument = argument.map(|next| match Value::read(script, next) {
-                    Value::Str(s) => s,
-                    Value::Bool(b) => if b { "True" } else { "False" }.to_string(),
-                    _ => script.text(next).to_string(),
-                });
-                (name, argument)
-            })
-            .collect();
-        calls.push(Call { cmdlet, at: script.at(node), piped, parameters });
-    }
-    calls
-}
-
-/// The parameter set a call binds to, as PowerShell chooses it, or why it does not bind.
-pub fn bind(function: &Function, call: &Call) -> Result<String, String> {
-    let mut given = Vec::new();
-    for (name, argument) in &call.parameters {
-        if COMMON_PARAMETERS.iter().chain(["WhatIf", "Confirm"].iter()).any(|c| c.eq_ignore_ascii_case(name)) {
-            continue;
-        }
-        // PowerShell takes an exact name, else an unambiguous prefix.
-        let exact = function.param(name);
-        let prefixed: Vec<&Param> = function
-            .params
-            .iter()
-            .filter(|p| p.name.to_ascii_lowercase().starts_with(&name.to_ascii_lowercase()))
-            .collect();
-        let param = match (exact, prefixed.as_slice()) {
-            (Some(p), _) => p,
-            (None, [p]) => *p,
-            (None, []) => return Err(format!("no parameter -{name}")),
-            (None, _) => return Err(format!("-{name} is ambiguous")),
-        };
-        if let (Some(values), Some(argument)) = (param.validate_set(), argument)
-            && !argument.starts_with('$')
-            && !values.iter().any(|v| v.eq_ignore_ascii_case(argument))
-        {
-            return Err(format!("-{} {argument}: not one of {values:?}", param.name));
-        }
-        if argument.is_none() && !param.type_name.eq_ignore_ascii_case("[switch]") {
-            return Err(format!("-{} has no argument", param.name));
-        }
-        given.push(param);
-    }
-    let candidates: Vec<String> = function
-        .sets()
-        .into_iter()
-        .filter(|set| given.iter().all(|p| p.membership(set).is_some()))
-        .filter(|set| {
-            function.params.iter().all(|p| match p.membership(set) {
-                Some((true, pipeline)) => given.iter().any(|g| g.name == p.name) || (call.piped && pipeline),
-                _ => true,
-            })
-        })
-        .collect();
-    match candidates.as_slice() {
-        [one] => Ok(one.clone()),
-        [] => Err("no parameter set has every mandatory parameter".to_string()),
-        many => match function.binding_string("DefaultParameterSetName") {
-            Some(default) if many.contains(&default) => Ok(default),
-            _ => Err(format!("ambiguous between {many:?}")),
-        },
     }
 }

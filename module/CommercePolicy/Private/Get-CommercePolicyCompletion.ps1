@@ -1,5 +1,6 @@
-# Tab completion of -PolicyId, -ProductId and -OfferType from what the service lists, through
-# the public cmdlets (so the binary is asked exactly as for any other call).
+# Tab completion of -PolicyId, -ProductId and -OfferType from what the service lists: the binary
+# asked exactly as the Get- cmdlets ask it, bounded to about a second, and silent (no error,
+# warning, verbose or information record reaches the prompt).
 
 function Get-CommercePolicyCompletion {
     <#
@@ -10,7 +11,8 @@ function Get-CommercePolicyCompletion {
     Product ids and offer types match on the id's start or anywhere in the name, so that
     'Visio' completes to the Visio products' ids. Answers are cached per endpoint and policy
     until Connect-MSCommerce, Disconnect-MSCommerce or Update-MSCommerceProductPolicy; a failed
-    call completes nothing and is not cached.
+    or slow call (CompletionTimeoutMilliseconds of CommercePolicy.Commands.psd1) completes nothing
+    and is not cached.
     #>
     [CmdletBinding()]
     [OutputType([System.Management.Automation.CompletionResult])]
@@ -38,26 +40,9 @@ function Get-CommercePolicyCompletion {
 
     $choices = $script:CompletionCache[$key]
     if ($null -eq $choices) {
-        try {
-            if ($Kind -eq 'PolicyId') {
-                $choices = @(Get-MSCommercePolicies -ErrorAction Stop | ForEach-Object {
-                        @{ Id = $_.PolicyId; Name = $_.Description }
-                    })
-            }
-            elseif ($Kind -eq 'ProductId') {
-                $choices = @(Get-MSCommerceProductPolicies -PolicyId $policyId -ErrorAction Stop | ForEach-Object {
-                        @{ Id = $_.ProductId; Name = $_.ProductName }
-                    })
-            }
-            else {
-                $choices = @(Get-MSCommerceProductPolicies -PolicyId $policyId -Scope 'OfferType' -ErrorAction Stop | ForEach-Object {
-                        @{ Id = $_.ScopeId; Name = $_.ScopeValue }
-                    })
-            }
+        $choices = @(Get-CommercePolicyChoice -Cmdlet $PSCmdlet -Kind $Kind -PolicyId $policyId)
+        if ($choices.Count -gt 0) {
             $script:CompletionCache[$key] = $choices
-        }
-        catch {
-            $choices = @()
         }
     }
 
@@ -75,5 +60,62 @@ function Get-CommercePolicyCompletion {
             New-Object System.Management.Automation.CompletionResult -ArgumentList @(
                 $choice.Id, $listItem, [System.Management.Automation.CompletionResultType]::ParameterValue, $toolTip)
         }
+    }
+}
+
+function Get-CommercePolicyChoice {
+    <#
+    .SYNOPSIS
+    The ids (and names) the service lists for a kind of completion, as @{ Id; Name }; none when
+    the call fails or takes longer than the completion timeout.
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [System.Management.Automation.PSCmdlet]
+        $Cmdlet,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Kind,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $PolicyId
+    )
+
+    $ask = @{
+        Cmdlet              = $Cmdlet
+        CommandName         = 'Get-MSCommerceProductPolicies'
+        Parameters          = @{ PolicyId = $PolicyId }
+        TimeoutMilliseconds = $script:ModuleData.CompletionTimeoutMilliseconds
+        ErrorAction         = 'Ignore'
+        WarningAction       = 'Ignore'
+        InformationAction   = 'Ignore'
+        Verbose             = $false
+    }
+    $idName = 'ProductId'
+    $nameName = 'ProductName'
+    if ($Kind -eq 'PolicyId') {
+        $ask.CommandName = 'Get-MSCommercePolicies'
+        $ask.Parameters = @{}
+        $idName = 'PolicyId'
+        $nameName = 'Description'
+    }
+    elseif ($Kind -eq 'OfferType') {
+        $ask.Parameters.Scope = 'OfferType'
+        $idName = 'ScopeId'
+        $nameName = 'ScopeValue'
+    }
+    try {
+        foreach ($item in @(Invoke-CommercePolicyCommand @ask)) {
+            if ($null -ne $item -and $null -ne $item.PSObject.Properties[$idName]) {
+                @{ Id = $item.$idName; Name = $item.$nameName }
+            }
+        }
+    }
+    catch {
+        Write-Debug ('completion failed: {0}' -f $_.Exception.Message)
     }
 }

@@ -20,6 +20,7 @@ mod module_manifest;
 mod module_output;
 mod module_parameter_sets;
 mod module_parameters;
+mod module_syntax;
 mod oidc_provider;
 mod resilience;
 mod service_auth;

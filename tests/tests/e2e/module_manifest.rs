@@ -1,11 +1,17 @@
 //! The PowerShell module's files, read without PowerShell: every file parses with a real
-//! PowerShell grammar and stays within what Windows PowerShell 5.1 runs; the manifest exports
-//! exactly the module's public functions and carries its gallery metadata; every public cmdlet
-//! is an advanced function with help and examples.
+//! PowerShell grammar and stays within what Windows PowerShell 5.1 runs; the files are laid
+//! out by role (one public cmdlet per file of Public/, helpers in Private/, the command table
+//! as data) and the manifest lists every one of them; the manifest exports exactly the public
+//! functions and carries its gallery metadata; every public cmdlet is an advanced function with
+//! help and examples.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
-use commerce_e2e::powershell::{Script, Value, manifest, module_dir, powershell_files, public_functions};
+use commerce_e2e::powershell::syntax::windows_powershell_problems;
+use commerce_e2e::powershell::{
+    Script, Value, manifest, module_data, module_dir, module_scripts, powershell_files, psm1, public_functions,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Every PowerShell file parses, and stays within what Windows PowerShell 5.1 runs
@@ -27,16 +33,12 @@ fn powershell_files_use_only_what_windows_powershell_5_1_runs() {
         if let Some((row, line)) = script.source.lines().enumerate().find(|(_, l)| !l.is_ascii()) {
             problems.push(format!("{}:{}: non-ASCII text in `{}`", script.name, row + 1, line.trim()));
         }
+        for finding in windows_powershell_problems(&script) {
+            problems.push(format!("{}: {} (PowerShell 7 only)", finding.at, finding.construct));
+        }
         for node in script.nodes() {
-            match node.kind() {
-                // `a && b`, `a || b`: PowerShell 7 only.
-                "pipeline_chain_tail" => {
-                    problems.push(format!("{}: pipeline chain operator (PowerShell 7 only)", script.at(node)))
-                }
-                "command_name" if script.text(node).eq_ignore_ascii_case("Write-Host") => {
-                    problems.push(format!("{}: Write-Host", script.at(node)))
-                }
-                _ => {}
+            if node.kind() == "command_name" && script.text(node).eq_ignore_ascii_case("Write-Host") {
+                problems.push(format!("{}: Write-Host", script.at(node)))
             }
         }
     }
@@ -47,20 +49,67 @@ fn powershell_files_use_only_what_windows_powershell_5_1_runs() {
 // The manifest and the help
 
 #[test]
-fn manifest_exports_exactly_the_public_functions_of_the_psm1() {
+fn every_public_file_holds_the_one_cmdlet_it_is_named_after() {
+    let mut problems = Vec::new();
+    for script in module_scripts("Public") {
+        let stem = Path::new(&script.name).file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        let names: Vec<String> = script.functions().into_iter().map(|f| f.name).collect();
+        if names != [stem.clone()] {
+            problems.push(format!("{}: defines {names:?}, should define exactly {stem}", script.name));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The root module defines no cmdlet of its own: it loads the files and exports Public/'s.
+    assert_eq!(
+        psm1().functions().len(),
+        0,
+        "CommercePolicy.psm1 defines functions; they belong in Public/ or Private/"
+    );
+    assert!(psm1().source.contains("Export-ModuleMember -Function $publicFunctions"), "Export-ModuleMember");
+}
+
+#[test]
+fn the_manifest_lists_every_file_of_the_module_and_nothing_else() {
+    // A file left out of the folder (or of the package) is a cmdlet or helper missing: the
+    // FileList names them all, and scripts/package-module.sh checks the package against it.
+    fn walk(dir: &Path, root: &Path, out: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).expect("read the module folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else {
+                out.insert(path.strip_prefix(root).expect("inside").to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut on_disk = BTreeSet::new();
+    walk(&module_dir(), &module_dir(), &mut on_disk);
+    let listed: BTreeSet<String> =
+        manifest().get("FileList").expect("FileList").strings().into_iter().map(|f| f.replace('\\', "/")).collect();
+    assert_eq!(listed, on_disk, "the manifest's FileList (left) and the module folder (right)");
+    assert!(
+        listed.contains("CommercePolicy.Commands.psd1") && psm1().source.contains("CommercePolicy.Commands.psd1"),
+        "the command table is data of its own, read by the root module"
+    );
+    let script = std::fs::read_to_string(commerce_e2e::powershell::repo_root().join("scripts/package-module.sh"))
+        .expect("scripts/package-module.sh");
+    assert!(script.contains("FileList"), "package-module.sh checks the package against the FileList");
+}
+
+#[test]
+fn manifest_exports_exactly_the_public_functions() {
     let manifest = manifest();
     let exported: BTreeSet<String> =
         manifest.get("FunctionsToExport").expect("FunctionsToExport").strings().into_iter().collect();
     let defined: BTreeSet<String> = public_functions().into_iter().map(|f| f.name).collect();
-    assert_eq!(
-        exported, defined,
-        "FunctionsToExport (left) differs from the functions defined in CommercePolicy.psm1 (right)"
-    );
+    assert_eq!(exported, defined, "FunctionsToExport (left) differs from the functions of Public/ (right)");
+    let commands: BTreeSet<String> =
+        module_data().get("Commands").map(|c| c.entries().iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
+    assert_eq!(commands, defined, "the command table (left) differs from the functions of Public/ (right)");
 
-    let private: Vec<String> = std::fs::read_dir(module_dir().join("Private"))
-        .expect("Private/")
-        .flatten()
-        .flat_map(|e| Script::load(&e.path()).functions())
+    let private: Vec<String> = module_scripts("Private")
+        .iter()
+        .flat_map(Script::functions)
         .map(|f| f.name)
         .filter(|name| exported.contains(name))
         .collect();

@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use commerce_e2e::powershell::{Value, category_of_exit_code, command_table, invoker, module_dir, psm1};
+use commerce_e2e::powershell::{
+    Value, category_of_exit_code, command_table, exit_code_error, invoker, module_data, module_dir, repo_root,
+};
 use commerce_e2e::{Run, Sandbox};
 use serde_json::Value as Json;
 
@@ -228,8 +230,11 @@ fn quiet_reads_the_drift_exit_code_of_plan() {
     let table = command_table();
     let quiet = table.get("Test-CommercePolicyBaseline").and_then(|e| e.get("Parameters")).and_then(|p| p.get("Quiet"));
     assert_eq!(quiet.and_then(|q| q.get("Flag")).and_then(Value::str), Some("--detailed-exitcode"));
-    let drift_code = psm1().assignment("$script:DriftExitCode").expect("$script:DriftExitCode");
+    let drift_code = module_data().get("DriftExitCode").cloned().expect("DriftExitCode");
     assert_eq!(drift_code, Value::Other("8".to_string()));
+    // Exit 8 with JSON is plan's answer, not an error of Test-CommercePolicyBaseline.
+    let answers = table.get("Test-CommercePolicyBaseline").and_then(|e| e.get("AnswerCodes")).cloned();
+    assert_eq!(answers, Some(Value::List(vec![drift_code.clone()])), "AnswerCodes = @(8)");
 
     let sandbox = Sandbox::new();
     let plan = ["plan", "--file", "-", "--detailed-exitcode", "--output", "json"];
@@ -276,4 +281,162 @@ fn verbose_logs_every_request_with_the_fields_that_verbose_shows() {
         assert_eq!(found["status"], "200", "{line}");
         assert_eq!(found["correlation_id"].len(), 36, "a UUID: {line}");
     }
+}
+
+#[test]
+fn verbose_log_lines_are_json_objects_with_level_message_and_the_request_fields() {
+    // The module passes --log-format json and reads each stderr line as an object: level
+    // (WARN and above reach Write-Warning), message, and the request's fields.
+    let flags = module_data().get("InvariantFlags").cloned().expect("InvariantFlags");
+    assert_eq!(flags.get("LogFormat").map(Value::strings), Some(vec!["--log-format".to_string(), "json".to_string()]));
+    let fields = invoker().assignment("$script:RequestLogFields").expect("$script:RequestLogFields").strings();
+    let run = Sandbox::new().against("local").run(&[
+        "product-policies",
+        "get",
+        "--policy-id",
+        "AllowSelfServicePurchase",
+        "--product-id",
+        "CFQ7TTC0H9MP",
+        "--output",
+        "json",
+        "--log-format",
+        "json",
+        "--verbose",
+    ]);
+    run.assert_ok();
+    let lines: Vec<Json> = run
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON log line ({e}): {l}")))
+        .collect();
+    // tracing puts an event's fields at the top or under `fields`: the module reads both.
+    let field = |line: &Json, name: &str| line.get(name).or_else(|| line["fields"].get(name)).cloned();
+    let requests: Vec<&Json> = lines
+        .iter()
+        .filter(|l| field(l, "message").and_then(|m| m.as_str().map(str::to_string)).as_deref() == Some("request"))
+        .collect();
+    assert!(!requests.is_empty(), "no request line: {run:?}");
+    for line in requests {
+        assert!(field(line, "level").is_some_and(|l| l.is_string()), "{line}");
+        for name in &fields {
+            assert!(field(line, name).is_some(), "{line} has no {name}");
+        }
+    }
+}
+
+#[test]
+fn every_exit_code_has_an_exception_type_of_both_editions_and_the_docs_name_it() {
+    // `catch [System.UnauthorizedAccessException]` must work on 5.1 and 7: .NET types both have
+    // (no PowerShell class, which 5.1 cannot catch by type in every case).
+    let both_editions = [
+        "System.Management.Automation.RuntimeException",
+        "System.ArgumentException",
+        "System.Security.Authentication.AuthenticationException",
+        "System.UnauthorizedAccessException",
+        "System.Management.Automation.ItemNotFoundException",
+        "System.InvalidOperationException",
+        "System.Net.WebException",
+        "System.OperationCanceledException",
+    ];
+    let docs = std::fs::read_to_string(repo_root().join("docs").join("cmdlets.md")).expect("docs/cmdlets.md");
+    let mut seen = BTreeSet::new();
+    for code in [1u8, 2, 3, 4, 5, 6, 7, 130] {
+        let kind = exit_code_error(code).unwrap_or_else(|| panic!("no ExitCodes entry for {code}"));
+        let exception = kind.get("Exception").and_then(Value::str).unwrap_or_default().to_string();
+        assert!(both_editions.contains(&exception.as_str()), "exit {code}: {exception} is not a type of both editions");
+        assert!(docs.contains(&format!("`{exception}`")), "docs/cmdlets.md does not name {exception} (exit {code})");
+        seen.insert(exception);
+    }
+    assert_eq!(seen.len(), 8, "one exception type per exit code");
+    assert_eq!(
+        exit_code_error(3).and_then(|k| k.get("Exception").and_then(Value::str).map(str::to_string)).as_deref(),
+        Some("System.Security.Authentication.AuthenticationException")
+    );
+    assert!(
+        invoker().source.contains("New-Object -TypeName $kind.Exception -ArgumentList $Message"),
+        "the record's exception"
+    );
+}
+
+#[test]
+fn a_failed_exit_that_no_failed_result_explains_is_an_error() {
+    // The converter writes an error record for a non-zero exit with JSON and no failed item,
+    // unless the entry names the exit code as an answer (plan's drift).
+    let source = invoker().source;
+    assert!(source.contains("$failed = $Run.ExitCode -ne 0 -and @($Entry.AnswerCodes) -notcontains $Run.ExitCode"));
+    assert!(source.contains("if ($explained) {"), "only a failed result explains a failed exit");
+    // connect prints ExpiresOn, which the module makes a DateTimeOffset on both editions.
+    let connect = command_table().get("Connect-MSCommerce").and_then(|e| e.get("DateProperties")).map(Value::strings);
+    assert_eq!(connect, Some(vec!["ExpiresOn".to_string()]));
+    let run =
+        Sandbox::new().run(&["connect", "--access-token", "t", "--endpoint", "http://127.0.0.1:9", "--output", "json"]);
+    run.assert_ok();
+    let expires = run.json()["ExpiresOn"].as_str().map(str::to_string).unwrap_or_default();
+    assert!(expires.ends_with('Z') && expires.contains('T'), "an RFC 3339 UTC time the module parses: {expires}");
+}
+
+#[test]
+fn a_failed_command_writes_its_line_as_a_json_object_with_its_exit_code() {
+    // Under --log-format json the module keeps the object with an exitCode as the error line
+    // (Write-CommercePolicyStandardError), and relays the others.
+    let source = invoker().source;
+    assert!(source.contains("Failure   = $fields.ContainsKey('exitCode')"), "the module reads exitCode");
+    // A JSON line without a timestamp is a notice or prompt for the person, not a log event.
+    assert!(source.contains("$forPerson = -not $fields.ContainsKey('timestamp')"), "prompts are told from events");
+    let run = Sandbox::new().against("local").run(&[
+        "policies",
+        "get",
+        "--output",
+        "json",
+        "--log-format",
+        "json",
+        "--",
+        "NoSuchPolicy",
+    ]);
+    run.assert_fails_with(5);
+    let last: Json = run.stderr.lines().last().map(|l| serde_json::from_str(l).expect("a JSON line")).expect("a line");
+    assert_eq!(last["exitCode"], 5, "{last}");
+    assert!(last["message"].as_str().is_some_and(|m| m.contains("correlation id")), "{last}");
+}
+
+#[test]
+fn a_call_waits_in_short_slices_and_kills_its_child_when_stopped() {
+    // Ctrl+C stops a PowerShell pipeline only between statements: every wait for the child is a
+    // short one, and `finally` kills a child that is still running (no orphan goes on changing
+    // policies). The Pester suite proves the kill with a deadline; here, the shape.
+    let source = invoker().source;
+    for wait in [
+        "$lineTask.Wait($script:ProcessWaitSliceMilliseconds)",
+        "$standardOutput.Wait($script:ProcessWaitSliceMilliseconds)",
+        "$process.WaitForExit($script:ProcessWaitSliceMilliseconds)",
+    ] {
+        assert!(source.contains(wait), "{wait}");
+    }
+    assert!(!source.contains(".WaitForExit()"), "an unbounded wait");
+    let finally = source.split("finally {").nth(1).unwrap_or_default();
+    assert!(finally.contains("if (-not $process.HasExited)") && finally.contains("$process.Kill()"), "the kill");
+    let slice = invoker().assignment("$script:ProcessWaitSliceMilliseconds").expect("the slice");
+    assert!(
+        matches!(slice, Value::Other(ref ms) if ms.parse::<u32>().is_ok_and(|ms| (10..=250).contains(&ms))),
+        "{slice:?}"
+    );
+}
+
+#[test]
+fn tab_completion_asks_with_a_deadline_and_writes_nothing_but_completions() {
+    let timeout = module_data().get("CompletionTimeoutMilliseconds").cloned().expect("CompletionTimeoutMilliseconds");
+    assert!(matches!(timeout, Value::Other(ref ms) if ms.parse::<u32>().is_ok_and(|ms| ms <= 1500)), "{timeout:?}");
+    let source = invoker().source;
+    for quiet in [
+        "ErrorAction         = 'Ignore'",
+        "WarningAction       = 'Ignore'",
+        "InformationAction   = 'Ignore'",
+        "Verbose             = $false",
+    ] {
+        assert!(source.contains(quiet), "completion: {quiet}");
+    }
+    assert!(source.contains("TimeoutMilliseconds = $script:ModuleData.CompletionTimeoutMilliseconds"));
+    let completers = commerce_e2e::powershell::psm1().source;
+    assert_eq!(completers.matches("-ErrorAction Ignore -WarningAction Ignore -InformationAction Ignore").count(), 3);
 }

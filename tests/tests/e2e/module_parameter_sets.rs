@@ -4,7 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use commerce_e2e::powershell::{ALL_SETS, Param, Script, Value, bind, calls, public_functions, repo_root};
+use commerce_e2e::Sandbox;
+use commerce_e2e::powershell::{
+    ALL_SETS, Param, Script, Value, bind, bind_positional, calls, public_functions, repo_root,
+};
 
 // ---------------------------------------------------------------------------------------------
 // MSCommerce 2.x's parameter sets, and those of the baseline cmdlets
@@ -174,10 +177,48 @@ fn update_supports_should_process_pipeline_input_and_mscommerce_values() {
         update.param("Value").and_then(Param::validate_set),
         Some(vec!["Enabled".to_string(), "Disabled".to_string(), "OnlyTrialsWithoutPaymentMethod".to_string()])
     );
-    // $true and $false bind to a [string] -Enabled as 'True' and 'False'.
+    // $true and $false bind to a [string] -Enabled as 'True' and 'False'; any other value is a
+    // non-terminating error of the cmdlet (as in MSCommerce), not a binding error that stops
+    // the script: no ValidateSet.
     let enabled = update.param("Enabled").expect("-Enabled");
     assert_eq!(enabled.type_name.to_ascii_lowercase(), "[string]");
-    assert_eq!(enabled.validate_set(), Some(vec!["True".to_string(), "False".to_string()]));
+    assert_eq!(enabled.validate_set(), None);
+    let checker = std::fs::read_to_string(
+        repo_root().join("module/CommercePolicy/Private/ConvertTo-CommercePolicyWantedValue.ps1"),
+    )
+    .expect("the -Enabled check");
+    assert!(checker.contains("$Cmdlet.WriteError($record)") && !checker.contains("ThrowTerminatingError"));
+
+    // Offer types from the pipeline: Get-MSCommerceProductPolicies -Scope OfferType prints
+    // ScopeId (and no ProductId), which binds -OfferType by its alias.
+    let offer_type = update.param("OfferType").expect("-OfferType");
+    for set in ["OfferTypeEnum", "OfferTypeToggle"] {
+        assert_eq!(offer_type.membership(set), Some((true, true)), "-OfferType in {set}: mandatory, from the pipeline");
+    }
+    let aliases: Vec<String> = offer_type
+        .attributes
+        .iter()
+        .filter(|a| a.is("Alias"))
+        .flat_map(|a| a.positional.iter().flat_map(Value::strings))
+        .collect();
+    assert_eq!(aliases, ["ScopeId"]);
+    let run = Sandbox::new().against("local").run(&[
+        "product-policies",
+        "list",
+        "--policy-id",
+        "AllowSelfServicePurchase",
+        "--scope",
+        "OfferType",
+        "--output",
+        "json",
+    ]);
+    run.assert_ok();
+    let listed = run.json();
+    let first = listed.as_array().and_then(|a| a.first()).cloned().expect("offer types");
+    assert!(
+        first.get("ScopeId").is_some() && first.get("PolicyId").is_some() && first.get("ProductId").is_none(),
+        "{first}"
+    );
 }
 
 #[test]
@@ -236,7 +277,17 @@ fn mscommerce_documented_usage_binds_to_our_cmdlets() {
             "Connect-MSCommerce -ClientId 3d5cffa9-04da-4657-8cab-c7f074657cad -RedirectUri http://localhost/m365/commerce -Resource aeb86249-8ea3-49e2-900b-54cc8e308f85/.default",
             &["DeviceCode"],
         ),
+        // MSCommerce's positions 0, 1 and 2: -ClientId, -RedirectUri, -Resource.
+        ("Connect-MSCommerce 3d5cffa9-04da-4657-8cab-c7f074657cad", &["DeviceCode"]),
+        (
+            "Connect-MSCommerce 3d5cffa9-04da-4657-8cab-c7f074657cad http://localhost/m365/commerce aeb86249-8ea3-49e2-900b-54cc8e308f85/.default",
+            &["DeviceCode"],
+        ),
         ("Get-MSCommercePolicies", &[ALL_SETS]),
+        // -Path is position 0 on the baseline cmdlets.
+        ("Test-CommercePolicyBaseline ./baseline.json -Quiet", &[ALL_SETS]),
+        ("Invoke-CommercePolicyBaseline ./baseline.json -Confirm:$false", &["Baseline"]),
+        ("Export-CommercePolicyBaseline ./baseline.json -PolicyId AllowSelfServicePurchase", &[ALL_SETS]),
         ("Get-MSCommercePolicy -PolicyId AllowSelfServicePurchase", &[ALL_SETS]),
         ("Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase", &[ALL_SETS]),
         ("Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase -Scope OfferType", &[ALL_SETS]),
@@ -303,7 +354,17 @@ fn mscommerce_documented_usage_binds_to_our_cmdlets() {
              Update-MSCommerceProductPolicy -PolicyId AllowSelfServicePurchase -ProductId $_.ProductID -Enabled $false  }",
             &[ALL_SETS, "ProductToggle"],
         ),
-        // What MSCommerce never had: products piped straight in.
+        // What MSCommerce never had: products, and offer types (their ScopeId binds -OfferType),
+        // piped straight in.
+        (
+            "Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase -Scope OfferType | Update-MSCommerceProductPolicy -Enabled $false",
+            &[ALL_SETS, "OfferTypeToggle"],
+        ),
+        (
+            "Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase -Scope OfferType | Where-Object ScopeId -eq SaaS | Update-MSCommerceProductPolicy -Value Disabled",
+            &[ALL_SETS, "OfferTypeEnum"],
+        ),
+        ("Get-ChildItem ./baselines -Filter *.json | Test-CommercePolicyBaseline -Quiet", &[ALL_SETS]),
         (
             "Get-MSCommerceProductPolicies -PolicyId AllowSelfServicePurchase | Where-Object PolicyValue -eq Enabled | Update-MSCommerceProductPolicy -Value Disabled -WhatIf",
             &[ALL_SETS, "ProductEnum"],
@@ -404,10 +465,32 @@ fn usage_that_mscommerce_rejects_does_not_bind_either() {
         "Connect-MSCommerce -TenantId contoso.onmicrosoft.com -CertificatePath app.pfx",
         "Connect-MSCommerce -RedirectUri http://localhost -ManagedIdentity",
         "Connect-MSCommerce -Environment mars",
+        // Three positions at most; -RedirectUri only where a person signs in.
+        "Connect-MSCommerce a http://localhost b c",
     ] {
         let script = Script::parse("usage", usage.to_string());
         let call = calls(&script, &cmdlets).into_iter().next().expect("a call");
         let function = functions.iter().find(|f| f.name == call.cmdlet).expect("cmdlet");
         assert!(bind(function, &call).is_err(), "`{usage}` binds to {:?}", bind(function, &call));
+    }
+}
+
+#[test]
+fn positional_arguments_bind_to_mscommerce_positions() {
+    let functions = public_functions();
+    let cmdlets: BTreeSet<String> = functions.iter().map(|f| f.name.clone()).collect();
+    for (usage, index, wanted) in [
+        ("Connect-MSCommerce $clientId", 0, "ClientId"),
+        ("Connect-MSCommerce $clientId $redirect", 1, "RedirectUri"),
+        ("Connect-MSCommerce $clientId $redirect $resource", 2, "Resource"),
+        ("Connect-MSCommerce -TenantId contoso.onmicrosoft.com $clientId", 0, "ClientId"),
+        ("Test-CommercePolicyBaseline ./baseline.json", 0, "Path"),
+        ("Invoke-CommercePolicyBaseline ./baseline.json", 0, "Path"),
+        ("Export-CommercePolicyBaseline ./baseline.json", 0, "Path"),
+    ] {
+        let script = Script::parse("usage", usage.to_string());
+        let call = calls(&script, &cmdlets).into_iter().next().expect("a call");
+        let function = functions.iter().find(|f| f.name == call.cmdlet).expect("cmdlet");
+        assert_eq!(bind_positional(function, &call, index).as_deref(), Ok(wanted), "`{usage}`");
     }
 }

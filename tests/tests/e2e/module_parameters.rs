@@ -8,7 +8,7 @@ use std::process::Command;
 
 use commerce_e2e::powershell::{
     Param, Script, Value, binary_arg, category_of_exit_code, command_parameters, command_table, command_tree, invoker,
-    module_dir, powershell_files, psm1, public_functions, subcommand,
+    module_data, module_dir, powershell_files, psm1, public_functions, subcommand,
 };
 use commerce_e2e::{Sandbox, binary};
 use serde_json::Value as Json;
@@ -18,7 +18,7 @@ const UNMAPPED_ALLOWED: &[(&str, &str, &str)] = &[
     (
         "Connect-MSCommerce",
         "RedirectUri",
-        "MSCommerce's interactive browser sign-in; the binary signs a person in with a device code instead",
+        "MSCommerce's interactive browser sign-in; the binary's browser sign-in chooses its own loopback redirect",
     ),
     (
         "Connect-MSCommerce",
@@ -73,6 +73,8 @@ fn every_cmdlet_parameter_maps_onto_a_flag_the_binary_accepts() {
         let entry = table.get(&function.name).expect("entry");
         let command = entry.get("Command").map(Value::strings).unwrap_or_default();
         let mappings = entry.get("Parameters").map(|p| p.entries().to_vec()).unwrap_or_default();
+        // Flags the cmdlet sets itself: checked against the binary like the parameters' flags.
+        let implied = entry.get("Implied").map(|p| p.entries().to_vec()).unwrap_or_default();
 
         let params: BTreeSet<String> = function.params.iter().map(|p| p.name.clone()).collect();
         let mut mapped: BTreeSet<String> = mappings.iter().map(|(k, _)| k.clone()).collect();
@@ -94,7 +96,7 @@ fn every_cmdlet_parameter_maps_onto_a_flag_the_binary_accepts() {
             continue;
         };
 
-        for (param, mapping) in &mappings {
+        for (param, mapping) in mappings.iter().chain(&implied) {
             let at = format!("{} -{param} (`{}`)", function.name, command.join(" "));
             let declared = function.param(param);
             let secure = declared.is_some_and(is_secure_string);
@@ -148,6 +150,15 @@ fn every_cmdlet_parameter_maps_onto_a_flag_the_binary_accepts() {
                     ));
                 }
             }
+            if let Some(desktop) = mapping.get("DesktopEnv").and_then(Value::str) {
+                // Windows PowerShell's stdin starts with a byte order mark: the secret goes in the
+                // variable the binary reads for that flag instead.
+                if !is("SecretStdin") || !flag_help(&command, flag).contains(desktop) {
+                    problems.push(format!(
+                        "{at}: DesktopEnv {desktop} must go with SecretStdin and be named by {flag}'s help"
+                    ));
+                }
+            }
             if is("SecretStdin") {
                 if !secure {
                     problems.push(format!("{at}: a secret on stdin must come from a [SecureString] parameter"));
@@ -185,7 +196,9 @@ fn every_cmdlet_parameter_maps_onto_a_flag_the_binary_accepts() {
 fn every_key_of_the_command_table_is_one_the_invoker_reads() {
     // A misspelt key (`Swich`, `Keepfailed`) would be ignored by PowerShell without a word.
     let source = invoker().source;
-    let read = |variable: &str, key: &str| source.contains(&format!("${variable}.{key}"));
+    // PowerShell reads `$Entry.Key` and `$entry.Key` alike.
+    let source = source.to_ascii_lowercase();
+    let read = |variable: &str, key: &str| source.contains(&format!("${variable}.{key}").to_ascii_lowercase());
     let mut problems = Vec::new();
     for (cmdlet, entry) in command_table().entries() {
         for (key, _) in entry.entries() {
@@ -193,7 +206,8 @@ fn every_key_of_the_command_table_is_one_the_invoker_reads() {
                 problems.push(format!("{cmdlet}: key {key} is not read as $entry.{key} by the invoker"));
             }
         }
-        for (param, mapping) in entry.get("Parameters").map(Value::entries).unwrap_or_default() {
+        let implied = entry.get("Implied").map(Value::entries).unwrap_or_default();
+        for (param, mapping) in entry.get("Parameters").map(Value::entries).unwrap_or_default().iter().chain(implied) {
             for (key, _) in mapping.entries() {
                 if !read("mapping", key) {
                     problems.push(format!("{cmdlet} -{param}: key {key} is not read as $mapping.{key} by the invoker"));
@@ -208,7 +222,7 @@ fn every_key_of_the_command_table_is_one_the_invoker_reads() {
 fn the_session_keeps_only_an_endpoint_and_a_token_that_every_subcommand_accepts() {
     // $script:Session is applied to every cmdlet through $script:SessionParameters: nothing of a
     // sign-in (tenant, client, secret, certificate) may ever reach another subcommand.
-    let map = psm1().assignment("$script:SessionParameters").expect("$script:SessionParameters");
+    let map = module_data().get("SessionParameters").cloned().expect("SessionParameters of the data file");
     let names: BTreeSet<&str> = map.entries().iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(names, BTreeSet::from(["AccessToken", "Endpoint"]), "what the session may keep");
     let connect =
@@ -225,26 +239,79 @@ fn the_session_keeps_only_an_endpoint_and_a_token_that_every_subcommand_accepts(
     // The invoker maps the session with that table, not with Connect-MSCommerce's entry.
     let invoker = invoker().source;
     assert!(invoker.contains("Map = $script:SessionParameters; Settings = $script:Session"), "the session's map");
+    assert!(
+        psm1().source.contains("$script:SessionParameters = $script:ModuleData.SessionParameters"),
+        "read at import"
+    );
     assert!(!invoker.contains("$script:CommandTable['Connect-MSCommerce']"), "the session must not use Connect's map");
 }
 
 #[test]
-fn device_code_shows_its_instruction_while_the_binary_waits() {
-    // The binary writes "To sign in, open URL and enter the code CODE" on stderr and then waits:
-    // that call must leave stderr to the console, and the default set must ask for device code.
+fn a_person_signing_in_sees_the_binarys_instruction_in_every_host() {
+    // The binary writes "To sign in, open URL and enter the code CODE" (or a browser's URL) on
+    // stderr and waits: stderr is always redirected and relayed line by line as it arrives, so
+    // the instruction shows in hosts without a console; the interactive flows get no hidden
+    // window.
     let table = command_table();
-    let connect = table.get("Connect-MSCommerce").and_then(|e| e.get("Parameters")).expect("Connect-MSCommerce");
-    let interactive: Vec<&str> = connect
-        .entries()
-        .iter()
-        .filter(|(_, m)| m.get("Interactive") == Some(&Value::Bool(true)))
-        .filter_map(|(_, m)| m.get("Flag").and_then(Value::str))
-        .collect();
-    assert_eq!(interactive, ["--device-code"]);
-    assert!(psm1().source.contains("$parameters.DeviceCode = $true"), "the DeviceCode set passes --device-code");
+    let connect = table.get("Connect-MSCommerce").expect("Connect-MSCommerce");
+    let interactive = |key: &str| -> Vec<String> {
+        connect
+            .get(key)
+            .map(Value::entries)
+            .unwrap_or_default()
+            .iter()
+            .filter(|(_, m)| m.get("Interactive") == Some(&Value::Bool(true)))
+            .filter_map(|(_, m)| m.get("Flag").and_then(Value::str).map(str::to_string))
+            .collect()
+    };
+    assert_eq!(interactive("Parameters"), ["--device-code"]);
+    assert_eq!(interactive("Implied"), ["--browser"]);
+    // The default set names its flow by the keys the table maps: DeviceCode, Browser, NoSignIn.
     let invoker = invoker().source;
-    assert!(invoker.contains("$startInfo.RedirectStandardError = -not $Interactive"), "stderr left to the console");
-    assert!(invoker.contains("Interactive  = $call.Interactive"), "the call's Interactive reaches the process");
+    for flow in ["'DeviceCode'", "'Browser'", "'NoSignIn'"] {
+        assert!(invoker.contains(&format!("return {flow}")) || invoker.contains(&format!("    {flow}\n")), "{flow}");
+    }
+    assert!(invoker.contains("$startInfo.RedirectStandardError = $true"), "stderr is always redirected");
+    assert!(invoker.contains("$startInfo.CreateNoWindow = -not $Interactive"), "no hidden window for a person");
+    assert!(invoker.contains("Write-CommercePolicyStandardError -Line $_"), "each line relayed as it arrives");
+    assert!(
+        invoker.contains("Write-Information -MessageData $shown -InformationAction Continue"),
+        "shown in every host"
+    );
+    assert!(invoker.contains("Interactive         = $call.Interactive"), "the call's Interactive reaches the process");
+}
+
+#[test]
+fn the_mscommerce_named_cmdlets_require_a_connection_and_the_others_do_not() {
+    // The MSCommerce-named cmdlets never fall back to the embedded local store by themselves
+    // (Microsoft365DSC calls them with -Token and no Connect-MSCommerce); connect and disconnect
+    // make and remove the connection, and the baseline cmdlets keep the binary's own choice.
+    let mut problems = Vec::new();
+    for (cmdlet, entry) in command_table().entries() {
+        let requires = entry.get("RequireConnection") == Some(&Value::Bool(true));
+        let wanted = cmdlet.contains("-MSCommerce")
+            && !["Connect-MSCommerce", "Disconnect-MSCommerce"].contains(&cmdlet.as_str());
+        if requires != wanted {
+            problems.push(format!("{cmdlet}: RequireConnection is {requires}, should be {wanted}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let flags = module_data().get("InvariantFlags").cloned().expect("InvariantFlags");
+    assert_eq!(flags.get("RequireConnection").map(Value::strings), Some(vec!["--require-connection".to_string()]));
+    let invoker = invoker().source;
+    assert!(invoker.contains("if ($entry.RequireConnection)"), "the call adds the flag");
+    // Exit 3 of such a cmdlet says to run Connect-MSCommerce.
+    assert!(invoker.contains("$Run.ExitCode -eq 3 -and $Entry.RequireConnection"), "exit 3 explained");
+    let action = module_data().get("NotConnectedAction").and_then(Value::str).map(str::to_string).unwrap_or_default();
+    assert!(action.contains("Connect-MSCommerce"), "{action}");
+    assert_eq!(category_of_exit_code(3).as_deref(), Some("AuthenticationError"));
+    // The binary's (hidden) global flag: without a connection it refuses the implicit local
+    // store with exit 3 and a line that says to connect; an explicit endpoint still works.
+    let sandbox = Sandbox::new();
+    let refused = sandbox.run(&["--require-connection", "policies", "list", "--output", "json"]);
+    refused.assert_fails_with(3);
+    assert!(refused.stderr.contains("not connected"), "{refused:?}");
+    sandbox.run(&["--require-connection", "--endpoint", "local", "policies", "list", "--output", "json"]).assert_ok();
 }
 
 #[test]
@@ -371,7 +438,7 @@ fn every_flag_the_module_writes_is_one_the_binary_accepts() {
             let Value::Str(text) = Value::read(&script, node) else { continue };
             if text.starts_with("--") && text.len() > 2 {
                 seen += 1;
-                if !longs.contains(&text) {
+                if !longs.contains(&text) && !accepted_as_hidden_global_switch(&text) {
                     problems.push(format!("{}: `{text}` is not a flag of commerce-policy", script.at(node)));
                 }
             }
@@ -380,13 +447,19 @@ fn every_flag_the_module_writes_is_one_the_binary_accepts() {
     assert!(seen >= 8, "expected the module's flags, found {seen}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 
-    let flags = psm1().assignment("$script:InvariantFlags").expect("$script:InvariantFlags");
+    let flags = module_data().get("InvariantFlags").cloned().expect("InvariantFlags");
     let output = flags.get("Output").map(Value::strings).unwrap_or_default();
     let global = binary_arg(command_tree(), &output[0]).expect("--output is a global flag");
     assert!(
         global["possibleValues"].as_array().is_some_and(|v| v.contains(&Json::from(output[1].as_str()))),
         "{output:?}"
     );
+}
+
+/// Whether the binary accepts a flag that its command tree hides (`--require-connection`): a
+/// global switch it takes before any subcommand.
+fn accepted_as_hidden_global_switch(flag: &str) -> bool {
+    Command::new(binary()).args([flag, "describe-cli"]).output().is_ok_and(|o| o.status.success())
 }
 
 #[test]
