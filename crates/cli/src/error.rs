@@ -43,6 +43,9 @@ pub enum CliError {
     Auth(#[from] SignInError),
     #[error("{0}")]
     Other(String),
+    /// Changed by someone else since it was read, found by the binary itself (exit 6).
+    #[error("{0}")]
+    Conflict(String),
     /// A failure with what the person must know besides (where the next command goes).
     #[error("{error}; {note}")]
     Noted { error: Box<CliError>, note: String },
@@ -96,6 +99,7 @@ impl CliError {
                 SignInError::Store(_) => exit::OTHER,
             },
             Self::Other(_) => exit::OTHER,
+            Self::Conflict(_) => exit::CONFLICT,
             Self::Noted { error, .. } => error.exit_code(),
         }
     }
@@ -125,6 +129,9 @@ pub fn kind_exit_code(kind: ErrorKind) -> u8 {
 /// offer type, or the API path itself, when `--endpoint` is not a service's root), and a
 /// 429 after every retry says the service is throttling: each hint points at its cause.
 pub fn hint(error: &ClientError) -> &'static str {
+    if let Some(hint) = crate::commands::admin_hint(error) {
+        return hint;
+    }
     if let ClientError::Status { status, message, .. } = error {
         match *status {
             404 => return not_found_hint(message),
