@@ -416,6 +416,15 @@ pub struct ServeArgs {
     /// instead of the built-in one. Products it adds to an existing store start at the default.
     #[arg(long)]
     pub catalog: Option<PathBuf>,
+    /// Deliver the purchasers' mail through this SMTP server: smtp://host:port (STARTTLS when
+    /// the server offers it) or smtps://host:port (TLS from the start). Credentials come from
+    /// COMMERCE_POLICY_SMTP_USERNAME and COMMERCE_POLICY_SMTP_PASSWORD. Without it, mail waits
+    /// in the outbox (`notifications list`).
+    #[arg(long, env = "COMMERCE_POLICY_SMTP", requires = "smtp_from")]
+    pub smtp: Option<String>,
+    /// With --smtp: the From address of the purchasers' mail.
+    #[arg(long, env = "COMMERCE_POLICY_SMTP_FROM", requires = "smtp")]
+    pub smtp_from: Option<String>,
     /// Emulator: delay every API answer by this long, like `50ms` (at most 10s).
     #[arg(long, value_parser = |s: &str| commerce_service::limits::duration_within(s, &commerce_service::limits::LATENCY_RANGE))]
     pub simulate_latency: Option<Duration>,

@@ -23,6 +23,7 @@
 //! | GET `/licenses/holders?subscriptionId=a&subscriptionId=b` | | `Items<LicenseHolder>` |
 //! | POST `/centralize` | [`Centralize`] (admin) | [`Outcome`] |
 //! | GET `/notifications` | | `Items<Notification>` |
+//! | GET `/audit/administration?limit` | | `Items<AdminAuditEntry>` |
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -352,6 +353,36 @@ pub struct Notification {
     pub attempts: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered: Option<String>,
+}
+
+/// A change of the administration (a user added, a purchase, licenses assigned, a take-over,
+/// a centralize …): `GET /v1.0/audit/administration`, beside the policy audit log (whose
+/// entries keep their shape). One operation's entries share its correlation id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminAuditEntry {
+    pub id: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// Who made the change, readable (as in the policy audit log).
+    pub actor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_object_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_upn: Option<String>,
+    /// What was done: `AddUser`, `Purchase`, `AddSubscription`, `Assign`, `Unassign`, `Cancel`,
+    /// `TakeOverMove`, `TakeOverCancel`, `Centralize`, `QueueMail`.
+    pub action: String,
+    /// The id of the subscription, user or notification changed.
+    pub subject_id: String,
+    /// The subject before the change (absent when it is new).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+    pub correlation_id: String,
 }
 
 #[cfg(test)]

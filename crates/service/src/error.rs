@@ -8,6 +8,7 @@ use commerce_model::wire::{ErrorBody, ErrorDetail};
 
 use crate::StoreError;
 use crate::middleware::current_correlation_id;
+use crate::store::Rule;
 
 /// Marks an answer as one of ours for the request log, which logs the reason of every 5xx
 /// once, in one place (see `middleware::correlation`).
@@ -44,6 +45,7 @@ impl ApiError {
             404 => "NotFound",
             405 => "MethodNotAllowed",
             408 => "RequestTimeout",
+            409 => "Conflict",
             412 => "PreconditionFailed",
             413 => "PayloadTooLarge",
             414 => "UriTooLong",
@@ -66,17 +68,30 @@ impl From<ModelError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if let StoreError::Rule { rule, message } = e {
+            return Self::new(rule_status(rule), rule.code(), message);
+        }
         let status = match &e {
             StoreError::NotFound(_) => StatusCode::NOT_FOUND,
             StoreError::Refused(_) => StatusCode::BAD_REQUEST,
-            StoreError::VersionMismatch { .. } => StatusCode::PRECONDITION_FAILED,
+            StoreError::VersionMismatch { .. } | StoreError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
             // Transient: clients retry a 503.
             StoreError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             // Not transient, so not retried: the service cannot store the change (RFC 4918 §11.5).
             StoreError::ReadOnly(_) | StoreError::Full(_) => StatusCode::INSUFFICIENT_STORAGE,
-            StoreError::Backend(_) | StoreError::Corrupt(_) | StoreError::Newer(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            StoreError::Backend(_) | StoreError::Corrupt(_) | StoreError::Newer(_) | StoreError::Rule { .. } => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         };
         Self::new(status, Self::code_for(status), e.to_string())
+    }
+}
+
+fn rule_status(rule: Rule) -> StatusCode {
+    match rule {
+        Rule::PurchaseNotAllowed | Rule::NotTakenOver | Rule::Forbidden => StatusCode::FORBIDDEN,
+        Rule::NotEnoughLicenses | Rule::SubscriptionDeleted | Rule::Conflict => StatusCode::CONFLICT,
+        Rule::Invalid => StatusCode::BAD_REQUEST,
     }
 }
 

@@ -155,3 +155,20 @@ impl<S: Send + Sync> FromRequestParts<S> for WantsEtags {
         Ok(Self(wants))
     }
 }
+
+/// A JSON body of an administration route, refused with the service's JSON error (400) and
+/// the parser's reason when it is not the type's shape.
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| ApiError::new(e.status(), ApiError::code_for(e.status()), e.body_text()))?;
+        serde_json::from_slice(&body)
+            .map(Self)
+            .map_err(|e| ApiError::bad_request(format!("the body is not valid: {e}")))
+    }
+}

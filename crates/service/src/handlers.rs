@@ -16,7 +16,7 @@ use crate::store::Versioned;
 use crate::{ApiError, AppState, etag};
 
 /// A JSON answer carrying its entity tag.
-fn tagged<T: serde::Serialize>(value: T, version: u64) -> Response {
+pub(crate) fn tagged<T: serde::Serialize>(value: T, version: u64) -> Response {
     let mut response = Json(value).into_response();
     if let Ok(tag) = HeaderValue::from_str(&etag::etag(version)) {
         response.headers_mut().insert(header::ETAG, tag);
@@ -169,6 +169,13 @@ pub(crate) struct AuditQuery {
     limit: Option<AuditLimit>,
 }
 
+impl AuditQuery {
+    /// The limit asked for, 100 by default.
+    pub(crate) fn limit(&self) -> u32 {
+        self.limit.as_ref().map_or(100, |AuditLimit(l)| *l)
+    }
+}
+
 /// The audit log, newest change first.
 #[utoipa::path(get, path = "/v1.0/audit", tag = "audit",
     params(("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "how many entries (default 100)")),
@@ -177,6 +184,5 @@ pub(crate) async fn list_audit(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<Items<AuditEntry>>, ApiError> {
-    let limit = query.limit.map_or(100, |AuditLimit(l)| l);
-    Ok(Json(Items { items: state.store.audit(limit).await? }))
+    Ok(Json(Items { items: state.store.audit(query.limit()).await? }))
 }

@@ -7,8 +7,12 @@ mod error;
 mod etag;
 mod extract;
 mod handlers;
+mod handlers_admin;
+mod handlers_operations;
 pub mod limits;
 mod middleware;
+pub mod outbox;
+mod principal;
 mod routes;
 mod server;
 pub mod store;
@@ -23,7 +27,7 @@ use tokio::net::TcpListener;
 pub use error::ApiError;
 pub use limits::ServerLimits;
 pub use middleware::Simulation;
-pub use store::{Actor, PolicyStore, SqliteStore, StoreError};
+pub use store::{Actor, AdminStore, PolicyStore, SqliteStore, Store, StoreError};
 
 /// How a service instance behaves beyond its store.
 #[derive(Debug, Clone)]
@@ -35,6 +39,9 @@ pub struct ServiceConfig {
     pub simulation: Simulation,
     /// Bearer tokens required on every v1.0 route when set (`serve --auth jwt`).
     pub auth: Option<Arc<auth::Authenticator>>,
+    /// Notified when a change commits mail to the outbox: hand the same one to
+    /// [`outbox::deliver`].
+    pub outbox: Arc<tokio::sync::Notify>,
 }
 
 impl Default for ServiceConfig {
@@ -44,6 +51,7 @@ impl Default for ServiceConfig {
             request_timeout: Duration::from_secs(30),
             simulation: Simulation::default(),
             auth: None,
+            outbox: Arc::default(),
         }
     }
 }
@@ -51,14 +59,23 @@ impl Default for ServiceConfig {
 /// Shared state of the handlers.
 #[derive(Clone)]
 pub(crate) struct AppState {
-    pub(crate) store: Arc<dyn PolicyStore>,
+    pub(crate) store: Arc<dyn Store>,
+    /// Woken when a change commits mail to the outbox, so the worker delivers it at once.
+    pub(crate) outbox: Arc<tokio::sync::Notify>,
+    /// Whether callers sign in (`--auth jwt`): then the token says who acts, not the header.
+    pub(crate) signed_in: bool,
     /// Who changes are attributed to when no one signed in.
     pub(crate) actor: Arc<Actor>,
 }
 
 /// The whole service as a router: mount it on a listener with [`serve`], or call it in-process.
-pub fn app(store: Arc<dyn PolicyStore>, config: &ServiceConfig) -> Router {
-    let state = AppState { store, actor: Arc::new(Actor::named(config.actor.as_str())) };
+pub fn app(store: Arc<dyn Store>, config: &ServiceConfig) -> Router {
+    let state = AppState {
+        store,
+        actor: Arc::new(Actor::named(config.actor.as_str())),
+        outbox: config.outbox.clone(),
+        signed_in: config.auth.is_some(),
+    };
     routes::router(state, config)
 }
 

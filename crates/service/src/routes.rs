@@ -3,6 +3,7 @@
 
 use axum::Json;
 use commerce_model::Scope;
+use commerce_model::admin::CancellationReason;
 use commerce_model::wire::ErrorBody;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -11,6 +12,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::handlers::*;
+use crate::handlers_admin::*;
+use crate::handlers_operations::*;
 use crate::limits::MAX_BODY_BYTES;
 use crate::{ApiError, AppState, ServiceConfig, auth, middleware};
 
@@ -20,7 +23,7 @@ use crate::{ApiError, AppState, ServiceConfig, auth, middleware};
         title = "commerce-policy v1.0 API",
         description = "Self-service purchase policies, wire-compatible with Microsoft's licensing service (licensing.m365.microsoft.com/v1.0)."
     ),
-    components(schemas(ErrorBody, Scope))
+    components(schemas(ErrorBody, Scope, CancellationReason))
 )]
 struct ApiDoc;
 
@@ -30,7 +33,7 @@ const BEARER: &str = "bearer";
 /// The document, declaring the bearer scheme; with `required`, every v1.0 operation needs it
 /// (a service without sign-in does not say so, or clients would be told to send tokens).
 pub(crate) fn openapi(required: bool) -> utoipa::openapi::OpenApi {
-    let mut doc = v1_routes().split_for_parts().1;
+    let mut doc = all_routes().split_for_parts().1;
     declare_bearer(&mut doc, required);
     doc
 }
@@ -52,28 +55,57 @@ fn declare_bearer(doc: &mut utoipa::openapi::OpenApi, required: bool) {
     }
 }
 
-/// Every route of the v1.0 API, in one table.
-fn v1_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// Every route of the v1.0 API, in one table: the policies' routes (whose callers need a
+/// policy role) and the administration's (where a signed-in user acts on their own).
+fn v1_routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
+    let policies = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(list_policies))
         .routes(routes!(get_policy))
         .routes(routes!(list_values))
         .routes(routes!(get_product_policy, put_product_policy))
         .routes(routes!(get_offer_type_policy, put_offer_type_policy))
-        .routes(routes!(list_audit))
+        .routes(routes!(list_audit));
+    let administration = OpenApiRouter::new()
+        .routes(routes!(list_users, add_user))
+        .routes(routes!(import_users))
+        .routes(routes!(purchase))
+        .routes(routes!(list_subscriptions, add_subscription))
+        .routes(routes!(get_subscription))
+        .routes(routes!(assign))
+        .routes(routes!(unassign))
+        .routes(routes!(cancel))
+        .routes(routes!(take_over))
+        .routes(routes!(centralize))
+        .routes(routes!(list_licenses))
+        .routes(routes!(license_holders))
+        .routes(routes!(list_notifications))
+        .routes(routes!(list_admin_audit));
+    (policies, administration)
+}
+
+/// The whole table as one router, for its document.
+fn all_routes() -> OpenApiRouter<AppState> {
+    let (policies, administration) = v1_routes();
+    policies.merge(administration)
 }
 
 pub(crate) fn router(state: AppState, config: &ServiceConfig) -> axum::Router {
-    let (v1, mut doc) = v1_routes().split_for_parts();
+    let (policies, administration) = v1_routes();
+    let (mut v1, _) = policies.split_for_parts();
+    let (mut admin, _) = administration.split_for_parts();
+    let mut doc = all_routes().split_for_parts().1;
     declare_bearer(&mut doc, config.auth.is_some());
-    let mut v1 = v1;
     if config.simulation.is_active() {
-        v1 = v1.layer(axum::middleware::from_fn_with_state(config.simulation.clone(), middleware::simulate));
+        let simulation = axum::middleware::from_fn_with_state(config.simulation.clone(), middleware::simulate);
+        v1 = v1.layer(simulation.clone());
+        admin = admin.layer(simulation);
     }
     // Outside the simulation: a request without a valid token is refused before anything else.
     if let Some(auth) = &config.auth {
         v1 = v1.layer(axum::middleware::from_fn_with_state(auth.clone(), auth::require_token));
+        admin = admin.layer(axum::middleware::from_fn_with_state(auth.clone(), auth::require_sign_in));
     }
+    let v1 = v1.merge(admin);
     let doc = serde_json::to_value(&doc).unwrap_or_default();
     v1.route("/healthz", axum::routing::get(healthz))
         .route("/openapi.json", axum::routing::get(move || async move { Json(doc) }))

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use commerce_model::Catalog;
 use commerce_service::auth::{AuthSettings, Authenticator, KeySource};
+use commerce_service::outbox::{MailError, MailSettings, Mailer};
 use commerce_service::store::StoreOptions;
 use commerce_service::{ServerLimits, ServiceConfig, Simulation, SqliteStore};
 
@@ -34,8 +35,14 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let options = StoreOptions { busy_timeout: args.busy_timeout, ..StoreOptions::default() };
     let store = SqliteStore::open_with(&path, &catalog, &options)
         .map_err(|e| CliError::Other(format!("could not open the store {}: {e}", path.display())))?;
+    let mailer = mailer(&args)?;
     let config = ServiceConfig { simulation, auth, ..ServiceConfig::default() };
-    let app = commerce_service::app(Arc::new(store), &config);
+    let store = Arc::new(store);
+    let app = commerce_service::app(store.clone(), &config);
+    // Without --smtp the notifications wait in the outbox: nothing delivers them.
+    if let Some(mailer) = mailer {
+        tokio::spawn(commerce_service::outbox::deliver(store, mailer, config.outbox.clone()));
+    }
     let limits = ServerLimits {
         header_read_timeout: args.header_timeout,
         drain_timeout: args.drain_timeout,
@@ -52,6 +59,17 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Other(format!("the service stopped: {e}")))?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The SMTP client `--smtp` asks for, with credentials from the environment (never a flag,
+/// so they stay out of process lists and shell history).
+fn mailer(args: &ServeArgs) -> Result<Option<Mailer>, CliError> {
+    let (Some(url), Some(from)) = (&args.smtp, &args.smtp_from) else { return Ok(None) };
+    let from = from.parse().map_err(|_| CliError::Usage(MailError::From(from.clone()).to_string()))?;
+    let username = std::env::var("COMMERCE_POLICY_SMTP_USERNAME").ok().filter(|u| !u.is_empty());
+    let password = std::env::var("COMMERCE_POLICY_SMTP_PASSWORD").ok().unwrap_or_default();
+    let settings = MailSettings { url: url.clone(), from, credentials: username.map(|u| (u, password)) };
+    Mailer::new(&settings).map(Some).map_err(|e| CliError::Usage(e.to_string()))
 }
 
 /// The emulator settings; each share is checked when parsed, their sum here.

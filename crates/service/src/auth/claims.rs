@@ -30,6 +30,9 @@ pub(super) struct Claims {
     azp: Option<String>,
     upn: Option<String>,
     preferred_username: Option<String>,
+    /// The user's display name and mail, for adding a signed-in user to the directory.
+    name: Option<String>,
+    email: Option<String>,
     #[serde(default)]
     roles: Vec<String>,
     #[serde(default)]
@@ -43,6 +46,11 @@ impl Claims {
         let write = has_role(ROLE_READ_WRITE) || has_wid(&WRITER_DIRECTORY_ROLES);
         let read = write || has_role(ROLE_READ) || has_wid(&READER_DIRECTORY_ROLES);
         Grants { read, write }
+    }
+
+    /// The display name and mail the token gives its user.
+    pub(super) fn profile(&self) -> Profile {
+        Profile { display_name: self.name.clone(), mail: self.email.clone() }
     }
 
     pub(super) fn actor(self) -> Actor {
@@ -69,12 +77,29 @@ impl Access {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Grants {
+pub(crate) struct Grants {
     read: bool,
     write: bool,
 }
 
+/// What a token says about its user beyond the [`Actor`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Profile {
+    pub(crate) display_name: Option<String>,
+    pub(crate) mail: Option<String>,
+}
+
 impl Grants {
+    /// Whether the token may change everything (an admin).
+    pub(crate) fn writes(&self) -> bool {
+        self.write
+    }
+
+    /// Whether the token may read everything (an admin or a reader).
+    pub(crate) fn reads(&self) -> bool {
+        self.read
+    }
+
     pub(super) fn allow(&self, access: Access) -> Result<(), Denied> {
         match access {
             Access::Write if !self.write => Err(Denied::Forbidden(if self.read {
@@ -102,6 +127,8 @@ mod tests {
             azp: None,
             upn: None,
             preferred_username: None,
+            name: None,
+            email: None,
             roles: roles.iter().map(|r| r.to_string()).collect(),
             wids: wids.iter().map(|r| r.to_string()).collect(),
         }

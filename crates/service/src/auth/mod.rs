@@ -18,8 +18,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use jsonwebtoken::{Algorithm, Validation};
 
-pub(crate) use claims::Access;
-use claims::{Claims, Grants};
+use claims::Claims;
+pub(crate) use claims::{Access, Grants, Profile};
 pub use claims::{READER_DIRECTORY_ROLES, ROLE_READ, ROLE_READ_WRITE, WRITER_DIRECTORY_ROLES};
 pub use keys::KeySource;
 use keys::{Key, KeySet, parse_jwks};
@@ -74,9 +74,10 @@ pub struct Authenticator {
 
 /// What a checked token grants, and until when.
 #[derive(Clone)]
-struct Verified {
-    grants: Grants,
-    actor: Actor,
+pub(crate) struct Verified {
+    pub(crate) grants: Grants,
+    pub(crate) actor: Actor,
+    pub(crate) profile: Profile,
     expires: u64,
 }
 
@@ -156,13 +157,18 @@ impl Authenticator {
 
     /// Checks the request's bearer token and that it grants `access`; who the caller is.
     pub(crate) async fn authorize(&self, headers: &HeaderMap, access: Access) -> Result<Actor, Denied> {
-        let token = bearer_token(headers)?;
-        let verified = match self.remembered(token) {
-            Some(verified) => verified,
-            None => self.verify(token).await?,
-        };
+        let verified = self.authenticate(headers).await?;
         verified.grants.allow(access)?;
         Ok(verified.actor)
+    }
+
+    /// Checks the request's bearer token; what it grants and who the caller is.
+    pub(crate) async fn authenticate(&self, headers: &HeaderMap) -> Result<Verified, Denied> {
+        let token = bearer_token(headers)?;
+        match self.remembered(token) {
+            Some(verified) => Ok(verified),
+            None => self.verify(token).await,
+        }
     }
 
     /// A token checked before and not expired since.
@@ -189,7 +195,8 @@ impl Authenticator {
         let claims = jsonwebtoken::decode::<Claims>(token, &key.key, &self.validation(key.alg))
             .map_err(|e| Denied::Invalid(describe(e.kind(), &self.settings)))?
             .claims;
-        let verified = Verified { grants: claims.grants(), expires: claims.exp, actor: claims.actor() };
+        let (grants, profile, expires) = (claims.grants(), claims.profile(), claims.exp);
+        let verified = Verified { grants, profile, expires, actor: claims.actor() };
         let mut remembered = self.verified.lock().unwrap_or_else(|p| p.into_inner());
         if remembered.len() >= VERIFIED_CAPACITY {
             remembered.retain(|_, v| v.expires > now());
@@ -228,6 +235,25 @@ pub(crate) async fn require_token(
         Ok(actor) => {
             tracing::debug!(actor = %actor.name, "signed in");
             request.extensions_mut().insert(actor);
+            next.run(request).await
+        }
+        Err(denied) => denied.into_response(),
+    }
+}
+
+/// The layer on the administration routes: refuses a request without a valid token only.
+/// What the caller may do there depends on who they are (an admin, a reader, a user acting on
+/// their own purchases), which the handlers decide from the [`Verified`] extension.
+pub(crate) async fn require_sign_in(
+    State(auth): State<Arc<Authenticator>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    match auth.authenticate(request.headers()).await {
+        Ok(verified) => {
+            tracing::debug!(actor = %verified.actor.name, "signed in");
+            request.extensions_mut().insert(verified.actor.clone());
+            request.extensions_mut().insert(verified);
             next.run(request).await
         }
         Err(denied) => denied.into_response(),

@@ -3,13 +3,20 @@
 //! domain types and versions only — entity tags and `If-Match` are the HTTP layer's — so a
 //! second backend is one more implementation of it.
 
+pub mod admin;
+pub(crate) mod admin_rules;
 mod sqlite;
 
 use async_trait::async_trait;
 use commerce_model::wire::{AuditEntry, Policy};
 use commerce_model::{ModelError, PolicyId, PolicyValue, Scope, Target, TargetPolicy};
 
+pub use admin::{Acting, AdminStore, PendingMail, Rule, SubscriptionFilter};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore, StoreOptions};
+
+/// Everything the service stores: the policies and the administration, in one object.
+pub trait Store: PolicyStore + AdminStore {}
+impl<T: PolicyStore + AdminStore> Store for T {}
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +26,12 @@ pub enum StoreError {
     /// The value breaks a domain rule (the trial rule).
     #[error("{0}")]
     Refused(#[from] ModelError),
+    /// An administration rule refused the operation; nothing changed.
+    #[error("{message}")]
+    Rule { rule: Rule, message: String },
+    /// A subscription changed since it was read (`If-Match`).
+    #[error("subscription {id} changed since it was read (it is now at version {current}): read it again and retry")]
+    Stale { id: String, current: u64 },
     #[error("{target} changed since it was read (it is now at version {current}): read it again and retry")]
     VersionMismatch { target: Target, current: u64 },
     /// Another process holds the store's write lock longer than the busy timeout.
@@ -40,6 +53,13 @@ pub enum StoreError {
         "the store was written by a newer commerce-policy (layout {0}; this one knows {SCHEMA_VERSION}): upgrade commerce-policy"
     )]
     Newer(i64),
+}
+
+impl StoreError {
+    /// A refusal by an administration rule.
+    pub fn rule(rule: Rule, message: impl Into<String>) -> Self {
+        Self::Rule { rule, message: message.into() }
+    }
 }
 
 /// A value with the version it was read at; every write of a value makes a new version.

@@ -41,3 +41,65 @@ CREATE TABLE IF NOT EXISTS audit (
     actor_app_id TEXT,
     actor_upn TEXT
 );
+-- Layout 3: the self-service purchase administration.
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY COLLATE NOCASE,
+    upn TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name TEXT NOT NULL,
+    mail TEXT
+);
+-- owner_id NULL: the tenant's own (central) subscription.
+CREATE TABLE IF NOT EXISTS subscriptions (
+    id TEXT PRIMARY KEY COLLATE NOCASE,
+    product_id TEXT NOT NULL REFERENCES products(id),
+    owner_id TEXT REFERENCES users(id),
+    quantity INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    trial INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    expires TEXT NOT NULL,
+    price_amount TEXT,
+    price_currency TEXT,
+    price_period TEXT,
+    cancel_reason TEXT,
+    version INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS subscriptions_by_product ON subscriptions (product_id, status);
+CREATE INDEX IF NOT EXISTS subscriptions_by_owner ON subscriptions (owner_id);
+-- A user holds at most one license of a subscription.
+CREATE TABLE IF NOT EXISTS assignments (
+    subscription_id TEXT NOT NULL REFERENCES subscriptions(id),
+    user_id TEXT NOT NULL REFERENCES users(id),
+    PRIMARY KEY (subscription_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS assignments_by_user ON assignments (user_id);
+-- The mail outbox: written in the transaction of the change it reports.
+CREATE TABLE IF NOT EXISTS notifications (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    subscription_id TEXT NOT NULL,
+    created TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    -- Unix milliseconds.
+    next_attempt INTEGER NOT NULL,
+    delivered TEXT
+);
+CREATE INDEX IF NOT EXISTS notifications_due ON notifications (state, next_attempt);
+-- Before and after are JSON texts.
+CREATE TABLE IF NOT EXISTS admin_audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    actor_object_id TEXT,
+    actor_upn TEXT,
+    action TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    before TEXT,
+    after TEXT,
+    correlation_id TEXT NOT NULL
+);

@@ -17,13 +17,20 @@ use super::{ChangeContext, PolicyStore, StoreError, Versioned};
 mod connections;
 use connections::Connections;
 pub use connections::StoreOptions;
+#[path = "sqlite_admin.rs"]
+mod admin;
+#[path = "sqlite_admin_ops.rs"]
+mod ops;
+#[path = "sqlite_admin_rows.rs"]
+mod rows;
 
 /// The layout version kept in SQLite's `user_version`: a store written by a newer
 /// commerce-policy is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = include_str!("schema.sql");
 const MIGRATE_1_TO_2: &str = include_str!("migrate_1_to_2.sql");
+const MIGRATE_2_TO_3: &str = include_str!("migrate_2_to_3.sql");
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
@@ -88,6 +95,9 @@ fn prepare(conn: &mut Connection, catalog: &Catalog) -> Result<(), StoreError> {
     // Older layouts are migrated in place, in the same transaction as everything else.
     if version == 1 {
         tx.execute_batch(MIGRATE_1_TO_2)?;
+    }
+    if (1..=2).contains(&version) {
+        tx.execute_batch(MIGRATE_2_TO_3)?;
     }
     tx.execute_batch(SCHEMA)?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -425,3 +435,7 @@ impl PolicyStore for SqliteStore {
 #[cfg(test)]
 #[path = "sqlite_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "sqlite_admin_tests.rs"]
+mod admin_tests;

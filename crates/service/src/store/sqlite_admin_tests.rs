@@ -1,0 +1,158 @@
+//! The administration store against its rules: purchases decided by the policy, ownership,
+//! take-over by move or cancel in one transaction (a refused one leaves nothing), what-if,
+//! centralize, the outbox's states.
+
+use commerce_model::admin::{
+    Cancellation, CancellationReason, Centralize, NewCentralSubscription, NewPurchase, NewUser, NotificationState,
+    TakeOver,
+};
+use commerce_model::{Catalog, PolicyValue, Target};
+
+use crate::store::{Acting, Actor, AdminStore, ChangeContext, Expected, PolicyStore, Rule, SqliteStore, StoreError};
+
+const CATALOG: &str = r#"{"policies":[{"id":"AllowSelfServicePurchase","description":"d","defaultValue":"Enabled"}],
+    "products":[{"id":"CFQ7TTC0HDB1","name":"Project Plan 1","trials":true}],
+    "offerTypes":[]}"#;
+const PRODUCT: &str = "CFQ7TTC0HDB1";
+
+fn ctx() -> ChangeContext {
+    ChangeContext { actor: Actor::named("local"), correlation_id: "c-1".into(), expected: Expected::Any }
+}
+
+async fn store_with_users(upns: &[&str]) -> SqliteStore {
+    let store = SqliteStore::in_memory(&Catalog::parse(CATALOG).unwrap()).unwrap();
+    let users = upns
+        .iter()
+        .map(|u| NewUser { id: None, user_principal_name: u.to_string(), display_name: u.to_string(), mail: None })
+        .collect();
+    store.add_users(users, &ctx()).await.unwrap();
+    store
+}
+
+fn rule(e: StoreError) -> Rule {
+    match e {
+        StoreError::Rule { rule, .. } => rule,
+        other => panic!("not a rule refusal: {other}"),
+    }
+}
+
+/// A subscription bought by `buyer`, its licenses given to `holders`.
+async fn bought(store: &SqliteStore, buyer: &str, holders: &[&str]) -> String {
+    let id = store.user(buyer).await.unwrap().unwrap().id;
+    let purchase = NewPurchase { product_id: PRODUCT.parse().unwrap(), quantity: 5, trial: false };
+    let sub = store.purchase(&id, &purchase, &ctx()).await.unwrap().value.id;
+    let names: Vec<String> = holders.iter().map(|h| h.to_string()).collect();
+    store.change_licenses(&sub, &names, true, &Acting::User(id), &ctx()).await.unwrap();
+    sub
+}
+
+async fn central(store: &SqliteStore, quantity: u32) -> String {
+    let new = NewCentralSubscription { product_id: PRODUCT.parse().unwrap(), quantity };
+    store.add_central(&new, &ctx()).await.unwrap().value.id
+}
+
+#[tokio::test]
+async fn the_policy_value_decides_a_purchase() {
+    let store = store_with_users(&["ann@contoso.test"]).await;
+    let policy = "AllowSelfServicePurchase".parse().unwrap();
+    let target = Target::Product(PRODUCT.parse().unwrap());
+    store.set_value(&policy, &target, PolicyValue::OnlyTrialsWithoutPaymentMethod, &ctx()).await.unwrap();
+    let ann = store.user("ann@contoso.test").await.unwrap().unwrap().id;
+    let paid = NewPurchase { product_id: PRODUCT.parse().unwrap(), quantity: 3, trial: false };
+    assert_eq!(rule(store.purchase(&ann, &paid, &ctx()).await.unwrap_err()), Rule::PurchaseNotAllowed);
+    let trial = NewPurchase { trial: true, ..paid };
+    let sub = store.purchase(&ann, &trial, &ctx()).await.unwrap().value;
+    assert!(sub.is_trial && sub.price.is_none());
+    assert_eq!(sub.purchaser.unwrap().user_principal_name, "ann@contoso.test");
+}
+
+#[tokio::test]
+async fn a_refused_move_leaves_no_row_and_no_mail() {
+    let store = store_with_users(&["ann@contoso.test", "bob@contoso.test", "cy@contoso.test"]).await;
+    let sub = bought(&store, "ann@contoso.test", &["bob@contoso.test", "cy@contoso.test"]).await;
+    let target = central(&store, 1).await;
+    let before = store.subscription(&sub).await.unwrap();
+    let audit_before = store.admin_audit(1000).await.unwrap().len();
+    let e = store.take_over(&sub, &TakeOver::MoveTo(target.clone()), false, &ctx()).await.unwrap_err();
+    assert!(e.to_string().starts_with("1 license is missing"), "{e}");
+    assert_eq!(store.subscription(&sub).await.unwrap(), before);
+    assert_eq!(store.subscription(&target).await.unwrap().value.assigned_licenses, 0);
+    assert!(store.notifications(100).await.unwrap().is_empty());
+    assert_eq!(store.admin_audit(1000).await.unwrap().len(), audit_before);
+}
+
+#[tokio::test]
+async fn a_move_cancels_the_source_and_queues_one_mail_and_what_if_changes_nothing() {
+    let store = store_with_users(&["ann@contoso.test", "bob@contoso.test"]).await;
+    let sub = bought(&store, "ann@contoso.test", &["bob@contoso.test"]).await;
+    let target = central(&store, 5).await;
+    let preview = store.take_over(&sub, &TakeOver::MoveTo(target.clone()), true, &ctx()).await.unwrap();
+    assert!(preview.what_if && preview.moved.len() == 1 && preview.notifications.len() == 1);
+    assert!(store.notifications(100).await.unwrap().is_empty(), "what-if queues nothing");
+    let done = store.take_over(&sub, &TakeOver::MoveTo(target.clone()), false, &ctx()).await.unwrap();
+    assert_eq!((done.moved.len(), done.cancelled.clone()), (1, vec![sub.clone()]));
+    assert_eq!(store.subscription(&target).await.unwrap().value.assigned_users, vec!["bob@contoso.test"]);
+    let source = store.subscription(&sub).await.unwrap().value;
+    assert_eq!((source.status.as_str(), source.assigned_licenses), ("Deleted", 0));
+    let mail = store.notifications(100).await.unwrap();
+    assert_eq!(
+        (mail.len(), mail[0].recipient.as_str(), mail[0].state),
+        (1, "ann@contoso.test", NotificationState::Pending)
+    );
+    let again = store.take_over(&sub, &TakeOver::MoveTo(target), false, &ctx()).await.unwrap_err();
+    assert_eq!(rule(again), Rule::SubscriptionDeleted);
+}
+
+#[tokio::test]
+async fn admins_cannot_assign_in_a_users_subscription_and_users_only_in_their_own() {
+    let store = store_with_users(&["ann@contoso.test", "bob@contoso.test"]).await;
+    let sub = bought(&store, "ann@contoso.test", &[]).await;
+    let names = vec!["bob@contoso.test".to_string()];
+    let e = store.change_licenses(&sub, &names, true, &Acting::Admin, &ctx()).await.unwrap_err();
+    assert_eq!(rule(e), Rule::NotTakenOver);
+    let bob = store.user("bob@contoso.test").await.unwrap().unwrap().id;
+    let e = store.change_licenses(&sub, &names, true, &Acting::User(bob), &ctx()).await.unwrap_err();
+    assert_eq!(rule(e), Rule::Forbidden);
+}
+
+#[tokio::test]
+async fn cancel_twice_is_an_empty_outcome_and_other_needs_a_text() {
+    let store = store_with_users(&["ann@contoso.test"]).await;
+    let sub = bought(&store, "ann@contoso.test", &["ann@contoso.test"]).await;
+    let ann = Acting::User(store.user("ann@contoso.test").await.unwrap().unwrap().id);
+    let other = Cancellation { reason: CancellationReason::Other, reason_text: None };
+    assert_eq!(rule(store.cancel(&sub, &other, &ann, &ctx()).await.unwrap_err()), Rule::Invalid);
+    let c = Cancellation { reason: CancellationReason::NoLongerNeeded, reason_text: None };
+    assert_eq!(store.cancel(&sub, &c, &ann, &ctx()).await.unwrap().cancelled, vec![sub.clone()]);
+    assert!(store.cancel(&sub, &c, &ann, &ctx()).await.unwrap().cancelled.is_empty());
+}
+
+#[tokio::test]
+async fn centralize_licenses_every_holder_and_asks_each_purchaser() {
+    let store = store_with_users(&["ann@contoso.test", "bob@contoso.test", "cy@contoso.test"]).await;
+    let a = bought(&store, "ann@contoso.test", &["ann@contoso.test"]).await;
+    bought(&store, "bob@contoso.test", &["bob@contoso.test", "cy@contoso.test"]).await;
+    let short = central(&store, 2).await;
+    let c = Centralize { product_id: PRODUCT.parse().unwrap(), to: short.clone() };
+    assert_eq!(rule(store.centralize(&c, false, &ctx()).await.unwrap_err()), Rule::NotEnoughLicenses);
+    let to = central(&store, 3).await;
+    let done = store.centralize(&Centralize { to: to.clone(), ..c }, false, &ctx()).await.unwrap();
+    assert_eq!((done.moved.len(), done.notifications.len()), (3, 2));
+    assert_eq!(store.subscription(&a).await.unwrap().value.status.as_str(), "Active", "theirs stay");
+    assert_eq!(store.subscription(&to).await.unwrap().value.assigned_licenses, 3);
+}
+
+#[tokio::test]
+async fn the_outbox_counts_attempts_until_delivered() {
+    let store = store_with_users(&["ann@contoso.test"]).await;
+    let sub = bought(&store, "ann@contoso.test", &[]).await;
+    let c = Cancellation { reason: CancellationReason::TooExpensive, reason_text: None };
+    store.take_over(&sub, &TakeOver::Cancel(c), false, &ctx()).await.unwrap();
+    let due = store.due_mail(10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    store.mail_failed(&due[0].id, std::time::Duration::from_secs(60)).await.unwrap();
+    assert!(store.due_mail(10).await.unwrap().is_empty(), "not due before its next attempt");
+    store.mail_delivered(&due[0].id).await.unwrap();
+    let n = &store.notifications(10).await.unwrap()[0];
+    assert_eq!((n.state, n.attempts), (NotificationState::Delivered, 2));
+}

@@ -1,0 +1,46 @@
+"""A real SMTP server on loopback for the end-to-end mail tests: aiosmtpd, writing every
+message it accepts to a folder, one file per message (written to a temporary name and
+renamed, so a reader never sees half a message).
+
+    smtp_sink.py PORT FOLDER
+
+Prints "ready" on stdout once it accepts connections; stops on SIGTERM or SIGINT.
+"""
+import os
+import signal
+import sys
+import threading
+import uuid
+
+from aiosmtpd.controller import Controller
+
+
+class Sink:
+    def __init__(self, folder):
+        self.folder = folder
+
+    async def handle_DATA(self, server, session, envelope):
+        name = uuid.uuid4().hex
+        temporary = os.path.join(self.folder, "." + name)
+        with open(temporary, "wb") as out:
+            out.write(b"X-Envelope-To: " + ", ".join(envelope.rcpt_tos).encode() + b"\r\n")
+            out.write(envelope.original_content or envelope.content)
+        os.rename(temporary, os.path.join(self.folder, name + ".eml"))
+        return "250 OK"
+
+
+def main():
+    port, folder = int(sys.argv[1]), sys.argv[2]
+    os.makedirs(folder, exist_ok=True)
+    controller = Controller(Sink(folder), hostname="127.0.0.1", port=port)
+    controller.start()
+    print("ready", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    controller.stop()
+
+
+if __name__ == "__main__":
+    main()
