@@ -43,9 +43,6 @@ pub enum CliError {
     Auth(#[from] SignInError),
     #[error("{0}")]
     Other(String),
-    /// Changed by someone else since it was read, found by the binary itself (exit 6).
-    #[error("{0}")]
-    Conflict(String),
     /// A failure with what the person must know besides (where the next command goes).
     #[error("{error}; {note}")]
     Noted { error: Box<CliError>, note: String },
@@ -99,7 +96,6 @@ impl CliError {
                 SignInError::Store(_) => exit::OTHER,
             },
             Self::Other(_) => exit::OTHER,
-            Self::Conflict(_) => exit::CONFLICT,
             Self::Noted { error, .. } => error.exit_code(),
         }
     }

@@ -32,6 +32,11 @@ impl Tenant {
         Self { sb: Sandbox::new(), _svc: None, endpoint: "local".into() }
     }
 
+    /// The endpoint: the service's URL, or `local`.
+    pub fn url(&self) -> &str {
+        &self.endpoint
+    }
+
     /// Runs the binary as the admin.
     pub fn run(&self, args: &[&str]) -> Run {
         self.sb.against(&self.endpoint).run(args)

@@ -140,7 +140,6 @@ fn redacted(e: CliError) -> CliError {
         CliError::Auth(SignInError::Config(m)) => CliError::Auth(SignInError::Config(clean(m))),
         CliError::Auth(SignInError::Unreachable(m)) => CliError::Auth(SignInError::Unreachable(clean(m))),
         CliError::Other(m) => CliError::Other(clean(m)),
-        CliError::Conflict(m) => CliError::Conflict(clean(m)),
         CliError::Noted { error, note } => CliError::Noted { error: Box::new(redacted(*error)), note: clean(note) },
         other => other,
     }

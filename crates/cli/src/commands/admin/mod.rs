@@ -49,6 +49,9 @@ pub fn hint(error: &ClientError) -> Option<&'static str> {
         "NotEnoughLicenses" => {
             " — add licenses to the target (`commerce-policy subscriptions add`) or free some (`licenses unassign`)"
         }
+        "SubscriptionDeleted" => {
+            " — it is cancelled: someone took it over or cancelled it since (`commerce-policy subscriptions get SUB` shows it)"
+        }
         _ => return None,
     })
 }

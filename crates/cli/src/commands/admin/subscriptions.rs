@@ -1,9 +1,7 @@
 //! `purchase` and `subscriptions list|get|add|cancel|take-over`.
 
 use commerce_client::SubscriptionFilter;
-use commerce_model::admin::{
-    Cancellation, CancellationReason, NewCentralSubscription, NewPurchase, SubscriptionStatus, TakeOver,
-};
+use commerce_model::admin::{Cancellation, CancellationReason, NewCentralSubscription, NewPurchase, TakeOver};
 
 use super::records::{SubscriptionRecord, print_many, print_one, print_outcome};
 use super::{open, subscription_id};
@@ -62,7 +60,8 @@ pub async fn run(global: &GlobalArgs, args: SubscriptionsArgs) -> Result<(), Cli
 }
 
 /// Reads the subscription, then takes it over with `If-Match` on the version read: of two
-/// admins taking over one subscription at once, one wins and the other is told (exit 6).
+/// admins taking over one subscription at once, one wins and the other is told (412, or 409
+/// `SubscriptionDeleted` when it read after the winner: exit 6 both).
 async fn take_over(global: &GlobalArgs, acting: &crate::cli::ActingUser, args: TakeOverArgs) -> Result<(), CliError> {
     let id = subscription_id(&args.subscription)?;
     let request = match &args.move_to {
@@ -80,12 +79,6 @@ async fn take_over(global: &GlobalArgs, acting: &crate::cli::ActingUser, args: T
     };
     let (client, printer) = open(global, acting, "subscriptions take-over").await?;
     let current = client.subscription(&id).await.map_err(CliError::request(format!("reading subscription {id}")))?;
-    if current.value.status == SubscriptionStatus::Deleted {
-        return Err(CliError::Conflict(format!(
-            "subscription {id} is already cancelled (Deleted): someone took it over or cancelled it since (correlation id {})",
-            current.correlation_id
-        )));
-    }
     let doing = match &request {
         TakeOver::MoveTo(target) => format!("taking over subscription {id} by moving its users to {target}"),
         TakeOver::Cancel(_) => format!("taking over subscription {id} by cancelling it"),
