@@ -76,9 +76,9 @@ fn rule_2_self_service_subscriptions_list_filter_and_read_one() {
     assert_eq!(ids(t.json(None, &["subscriptions", "list", "--self-service"])), both);
     assert_eq!(
         ids(t.json(None, &["subscriptions", "list", "--self-service", "--product-id", POWER_BI_PRO])),
-        [ann.clone()]
+        [ann.as_str()]
     );
-    assert_eq!(ids(t.json(None, &["subscriptions", "list", "--purchaser", &upn("bob")])), [bob.clone()]);
+    assert_eq!(ids(t.json(None, &["subscriptions", "list", "--purchaser", &upn("bob")])), [bob.as_str()]);
     assert_eq!(ids(t.json(None, &["subscriptions", "list", "--status", "Deleted"])), Vec::<String>::new());
     assert!(ids(t.json(None, &["subscriptions", "list"])).contains(&central));
     let one = t.subscription(&ann);
