@@ -17,6 +17,10 @@ use serde::de::DeserializeOwned;
 use crate::api::Request;
 use crate::{Client, ClientError, Versioned};
 
+/// How many subscription ids one export request names: 100 GUIDs make a target of about
+/// 5 KiB.
+pub const HOLDERS_PER_REQUEST: usize = 100;
+
 /// Which subscriptions `GET /subscriptions` answers.
 #[derive(Debug, Clone, Default)]
 pub struct SubscriptionFilter {
@@ -119,13 +123,19 @@ impl Client {
         self.items(Request::get(with_query("/v1.0/licenses", query.finish()))).await
     }
 
-    /// The users holding licenses of these subscriptions: the rows of an export.
+    /// The users holding licenses of these subscriptions: the rows of an export. Many ids
+    /// are asked for in turns of [`HOLDERS_PER_REQUEST`], so no request target is longer than
+    /// a service accepts (8 KiB for ours).
     pub async fn license_holders(&self, subscriptions: &[String]) -> Result<Vec<LicenseHolder>, ClientError> {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for id in subscriptions {
-            query.append_pair("subscriptionId", id);
+        let mut holders = Vec::new();
+        for ids in subscriptions.chunks(HOLDERS_PER_REQUEST) {
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            for id in ids {
+                query.append_pair("subscriptionId", id);
+            }
+            holders.extend(self.items(Request::get(with_query("/v1.0/licenses/holders", query.finish()))).await?);
         }
-        self.items(Request::get(with_query("/v1.0/licenses/holders", query.finish()))).await
+        Ok(holders)
     }
 
     pub async fn centralize(&self, centralize: &Centralize, what_if: bool) -> Result<Outcome, ClientError> {

@@ -68,3 +68,25 @@ fn export_of_an_unknown_subscription_is_not_found() {
     run.assert_fails_with(5);
     t.run(&["licenses", "export", "--subscription", "not-a-guid"]).assert_fails_with(2);
 }
+
+#[test]
+fn export_of_many_subscriptions_from_stdin_asks_in_turns_under_the_uri_limit() {
+    let t = Tenant::serve();
+    t.add_users(&["ann"]);
+    // 160 ids make a query of over 8 KiB, more than the service takes in one request.
+    let client = reqwest::blocking::Client::new();
+    let post = |path: &str, body: serde_json::Value| -> serde_json::Value {
+        let request = client.post(format!("{}/v1.0{path}", t.url())).header("x-commerce-acting-user", upn("ann"));
+        request.json(&body).send().and_then(|r| r.error_for_status()).and_then(|r| r.json()).expect("answered")
+    };
+    let ids: Vec<String> = (0..160)
+        .map(|_| {
+            let bought = post("/purchases", serde_json::json!({"productId": POWER_BI_PRO, "quantity": 1}));
+            let id = bought["id"].as_str().unwrap().to_string();
+            post(&format!("/subscriptions/{id}/assign"), serde_json::json!({"users": [upn("ann")]}));
+            id
+        })
+        .collect();
+    let run = t.sb.against(t.url()).run_with_stdin(&["licenses", "export", "--subscription", "-"], &ids.join("\n"));
+    assert_eq!(run.assert_ok().stdout.lines().count(), 161, "a header and one row per subscription");
+}

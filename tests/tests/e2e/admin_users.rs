@@ -49,3 +49,16 @@ fn import_refused_by_the_service_imports_nothing() {
     let users = t.json(None, &["users", "list"]);
     assert_eq!(users.as_array().unwrap().len(), 1, "all or nothing: {users}");
 }
+
+#[test]
+fn import_of_thousands_of_users_goes_in_requests_the_service_accepts() {
+    let t = Tenant::serve();
+    let mut csv = String::from("upn,displayName,mail\n");
+    for i in 0..2000 {
+        csv.push_str(&format!("user{i}@contoso.test,User {i},user{i}@contoso.test\n"));
+    }
+    let file = t.sb.path("many.csv");
+    std::fs::write(&file, csv).unwrap();
+    t.run(&["users", "import", file.to_str().unwrap(), "-o", "json"]).assert_ok();
+    assert_eq!(t.json(None, &["users", "list"]).as_array().unwrap().len(), 2000);
+}

@@ -186,7 +186,8 @@ pub enum LicensesCommand {
     /// Export the users holding licenses of subscriptions as CSV (UTF-8; with --out, with a
     /// byte order mark so Excel reads the names right).
     Export {
-        /// The subscriptions: repeat the flag or separate ids with commas.
+        /// The subscriptions: repeat the flag, separate ids with commas, or give `-` to read
+        /// them from stdin (one a line, or separated by spaces or commas).
         #[arg(long, value_name = "SUB", value_delimiter = ',', required = true, num_args = 1..)]
         subscription: Vec<String>,
         /// Write the CSV to this file instead of stdout (replaced whole or not at all).

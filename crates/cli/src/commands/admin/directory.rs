@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use commerce_model::admin::NewUser;
+use commerce_client::Client;
+use commerce_model::admin::{NewUser, User};
 
 use super::records::{UserRecord, print_many, print_one};
 use crate::cli::{GlobalArgs, UsersArgs, UsersCommand};
@@ -25,11 +26,7 @@ pub async fn run(global: &GlobalArgs, args: UsersArgs) -> Result<(), CliError> {
         UsersCommand::Import { file } => {
             let users = read_users(&file)?;
             let (client, printer) = super::open(global, &args.acting, "users import").await?;
-            let count = users.len();
-            let added = client
-                .import_users(users)
-                .await
-                .map_err(CliError::request(format!("importing {count} user(s) from {}", file.display())))?;
+            let added = import(&client, users, &file).await?;
             print_many(&printer, added.into_iter().map(UserRecord::from).collect())
         }
         UsersCommand::List => {
@@ -38,6 +35,49 @@ pub async fn run(global: &GlobalArgs, args: UsersArgs) -> Result<(), CliError> {
             print_many(&printer, users.into_iter().map(UserRecord::from).collect())
         }
     }
+}
+
+/// The most a request body of the import holds, below the service's 16 KiB limit.
+const IMPORT_BYTES: usize = 12 * 1024;
+
+/// Imports the users in as few requests as the service's body limit allows: each request is
+/// all or nothing; when a later one is refused, the message says how many came in before.
+async fn import(client: &Client, users: Vec<NewUser>, file: &Path) -> Result<Vec<User>, CliError> {
+    let total = users.len();
+    let mut added = Vec::with_capacity(total);
+    for batch in batches(users) {
+        let count = batch.len();
+        let doing = format!("importing {count} user(s) from {}", file.display());
+        match client.import_users(batch).await.map_err(CliError::request(doing)) {
+            Ok(users) => added.extend(users),
+            Err(e) if added.is_empty() => return Err(e),
+            Err(e) => {
+                let note = format!(
+                    "the first {} of {total} users (to line {}) were imported before: import the rest",
+                    added.len(),
+                    added.len() + 1
+                );
+                return Err(CliError::Noted { error: Box::new(e), note });
+            }
+        }
+    }
+    Ok(added)
+}
+
+/// Users in batches whose JSON stays under [`IMPORT_BYTES`].
+fn batches(users: Vec<NewUser>) -> Vec<Vec<NewUser>> {
+    let mut batches: Vec<Vec<NewUser>> = vec![Vec::new()];
+    let mut size = 0;
+    for user in users {
+        let bytes = serde_json::to_vec(&user).map_or(IMPORT_BYTES, |b| b.len() + 1);
+        if size + bytes > IMPORT_BYTES && batches.last().is_some_and(|b| !b.is_empty()) {
+            batches.push(Vec::new());
+            size = 0;
+        }
+        size += bytes;
+        batches.last_mut().expect("one batch at least").push(user);
+    }
+    batches
 }
 
 /// The users of a CSV file (UTF-8 or UTF-16, with or without a byte order mark; `-` is
@@ -162,6 +202,18 @@ mod tests {
         assert!(e.starts_with("line 3: 3 field(s)"), "{e}");
         let e = parse_users("upn,displayName\na@x.test,A\nA@X.test,Again\n").unwrap_err();
         assert!(e.contains("already on line 2"), "{e}");
+    }
+
+    #[test]
+    fn large_imports_go_in_batches_under_the_body_limit() {
+        let users: Vec<NewUser> =
+            (0..1000).map(|i| checked(&format!("user{i}@contoso.test"), "A Name", None).unwrap()).collect();
+        let batches = batches(users);
+        assert!(batches.len() > 1);
+        assert_eq!(batches.iter().map(Vec::len).sum::<usize>(), 1000);
+        for batch in &batches {
+            assert!(serde_json::to_vec(&serde_json::json!({"items": batch})).unwrap().len() < 16 * 1024);
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub async fn run(global: &GlobalArgs, args: LicensesArgs) -> Result<(), CliError
         LicensesCommand::Assign(change) => change_licenses(global, acting, change, true).await,
         LicensesCommand::Unassign(change) => change_licenses(global, acting, change, false).await,
         LicensesCommand::Export { subscription, out } => {
-            let ids = subscription_ids(&subscription)?;
+            let ids = subscription_ids(&from_stdin_if_asked(subscription)?)?;
             let json = global.output == Format::Json;
             if global.output_on_command_line && !json && global.output != Format::Csv {
                 return Err(CliError::Usage(
@@ -53,6 +53,16 @@ pub async fn run(global: &GlobalArgs, args: LicensesArgs) -> Result<(), CliError
 
 /// The export's columns, written even when no user holds a license.
 const EXPORT_HEADER: &str = "UserPrincipalName,DisplayName,Mail,ProductId,ProductName,SubscriptionId,Purchaser";
+
+/// `--subscription -`: the ids from stdin, one a line or separated by spaces or commas (as
+/// `subscriptions list -o json | jq -r '.[].SubscriptionId'` writes them).
+fn from_stdin_if_asked(ids: Vec<String>) -> Result<Vec<String>, CliError> {
+    if ids.iter().map(|i| i.trim()).ne(["-"]) {
+        return Ok(ids);
+    }
+    let text = crate::text::read_stdin().map_err(|e| CliError::Usage(format!("could not read stdin: {e}")))?;
+    Ok(text.split(|c: char| c == ',' || c.is_whitespace()).map(str::to_string).collect())
+}
 
 async fn change_licenses(
     global: &GlobalArgs,
