@@ -35,23 +35,32 @@ pub async fn run(global: &GlobalArgs, command: Command) -> Result<(), CliError> 
     }
 }
 
-/// What to do about a refusal of the administration routes, by the service's error code;
-/// `None` leaves the general hint of the status.
+/// What to do about a refusal of the administration routes, by the service's error code
+/// and what its message is about; `None` leaves the general hint of the status (which speaks
+/// of policies).
 pub fn hint(error: &ClientError) -> Option<&'static str> {
-    let ClientError::Status { code: Some(code), .. } = error else { return None };
-    Some(match code.as_str() {
-        "PurchaseNotAllowed" => {
+    let ClientError::Status { status, code, message, .. } = error else { return None };
+    let about = |subjects: &[&str]| subjects.iter().any(|s| message.starts_with(s));
+    let users = ["the acting user", "the user "];
+    Some(match (code.as_deref().unwrap_or_default(), *status) {
+        ("PurchaseNotAllowed", _) => {
             " — the product's AllowSelfServicePurchase value refuses it; an admin can change it with `commerce-policy product-policies update`"
         }
-        "NotTakenOver" => {
+        ("NotTakenOver", _) => {
             " — a user bought it: take it over first with `commerce-policy subscriptions take-over SUB --move-to SUB2` (or --cancel)"
         }
-        "NotEnoughLicenses" => {
+        ("NotEnoughLicenses", _) => {
             " — add licenses to the target (`commerce-policy subscriptions add`) or free some (`licenses unassign`)"
         }
-        "SubscriptionDeleted" => {
+        ("SubscriptionDeleted", _) => {
             " — it is cancelled: someone took it over or cancelled it since (`commerce-policy subscriptions get SUB` shows it)"
         }
+        // The service's own words say who may do what.
+        (_, 403) if about(&["subscription ", "a purchase ", "only admins", "this caller may read"]) => "",
+        (_, 404) if about(&["subscription "]) => {
+            " — `commerce-policy subscriptions list` shows the subscriptions you may see"
+        }
+        (_, 404) if about(&users) => " — `commerce-policy users list` shows the directory; `users add` adds a user",
         _ => return None,
     })
 }

@@ -274,7 +274,10 @@ fn joined(items: &[Value]) -> String {
     let text = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
     let purchaser = |p: &Value| {
         let users: Vec<String> = p["Users"].as_array().map(|u| u.iter().map(text).collect()).unwrap_or_default();
-        format!("{} <{}>: {}", text(&p["DisplayName"]), text(&p["UserPrincipalName"]), users.join(", "))
+        match text(&p["UserPrincipalName"]) {
+            upn if upn.is_empty() => format!("{}: {}", text(&p["DisplayName"]), users.join(", ")),
+            upn => format!("{} <{upn}>: {}", text(&p["DisplayName"]), users.join(", ")),
+        }
     };
     if items.iter().all(Value::is_string) {
         items.iter().map(text).collect::<Vec<_>>().join(", ")
@@ -358,8 +361,9 @@ mod tests {
         let purchasers = [
             json!({"UserPrincipalName": "p@x", "DisplayName": "Pat", "Users": ["a@x", "b@x"]}),
             json!({"UserPrincipalName": "q@x", "DisplayName": "Quinn", "Users": []}),
+            json!({"UserPrincipalName": "", "DisplayName": "Tenant", "Users": ["c@x"]}),
         ];
-        assert_eq!(joined(&purchasers), "Pat <p@x>: a@x, b@x; Quinn <q@x>: ");
+        assert_eq!(joined(&purchasers), "Pat <p@x>: a@x, b@x; Quinn <q@x>: ; Tenant: c@x");
     }
 
     #[test]
