@@ -74,3 +74,35 @@ fn readme_quick_tour_on_the_embedded_default() {
     let mails = t.run(&["notifications", "list"]);
     assert!(mails.assert_ok().stdout.contains("ann@contoso.test"), "{mails:#?}");
 }
+
+#[test]
+fn with_a_tenant_connection_the_commands_name_the_admin_center_before_signing_in() {
+    let provider = commerce_e2e::Provider::start();
+    let t = Tenant::serve();
+    // The connection's endpoint is Microsoft's licensing host, here a service on loopback.
+    let command = || {
+        let mut command = t.sb.command();
+        command.env("COMMERCE_POLICY_MICROSOFT_ENDPOINT", t.url());
+        command.env("COMMERCE_POLICY_CLIENT_SECRET", commerce_e2e::oidc::WRITER_CLIENT_SECRET);
+        command
+    };
+    let app = ["--tenant-id", commerce_e2e::oidc::TENANT, "--client-id", commerce_e2e::oidc::WRITER_CLIENT_ID];
+    let mut connect = vec!["connect", "--authority", provider.authority(), "--client-secret"];
+    connect.extend(app);
+    t.sb.run_command(command(), &connect, "").assert_ok();
+    drop(provider);
+    // The provider is gone: a command that tried to sign in would fail with 3 or 7.
+    let run = t.sb.run_command(command(), &["subscriptions", "list", "--self-service"], "");
+    run.assert_fails_with(2);
+    assert!(run.stderr.contains("Billing > Your products"), "{run:#?}");
+}
+
+#[test]
+fn a_purchase_the_policy_refuses_on_the_embedded_default_is_exit_4() {
+    let t = Tenant::local();
+    t.add_users(&["ann"]);
+    t.set_policy(POWER_BI_PRO, "Disabled");
+    let run = t.run_as(&upn("ann"), &["purchase", "--product-id", POWER_BI_PRO, "--quantity", "1"]);
+    run.assert_fails_with(4);
+    assert!(run.stderr.contains("AllowSelfServicePurchase"), "{run:#?}");
+}
