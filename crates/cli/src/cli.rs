@@ -11,6 +11,9 @@ use crate::catalog_ids;
 use crate::log::LogFormat;
 use commerce_signin::Cloud;
 
+mod admin;
+pub use admin::*;
+
 /// Read and change Microsoft 365 self-service purchase policies (AllowSelfServicePurchase),
 /// on your tenant, on any commerce-policy service, or on the embedded local default.
 #[derive(Debug, Parser)]
@@ -112,6 +115,24 @@ pub enum Command {
     Disconnect,
     /// Run the policy service over a durable store.
     Serve(ServeArgs),
+    /// The tenant's users: the directory of a commerce-policy service (docs/admin.md).
+    #[command(arg_required_else_help = true)]
+    Users(UsersArgs),
+    /// Buy licenses of a product as a user: a self-service purchase, which the product's
+    /// AllowSelfServicePurchase value allows or refuses.
+    Purchase(PurchaseArgs),
+    /// Subscriptions bought by users (self-service) or centrally; take one over.
+    #[command(arg_required_else_help = true)]
+    Subscriptions(SubscriptionsArgs),
+    /// Who holds licenses of which product; assign, unassign, export.
+    #[command(arg_required_else_help = true)]
+    Licenses(LicensesArgs),
+    /// License every self-service user of a product from a central subscription, and ask
+    /// the purchasers to cancel.
+    Centralize(CentralizeArgs),
+    /// The mails to purchasers in the service's outbox.
+    #[command(arg_required_else_help = true)]
+    Notifications(NotificationsArgs),
     /// Print a shell's completion script to stdout (see the README for where it goes).
     Completions {
         /// The shell to complete in.

@@ -125,6 +125,9 @@ pub fn kind_exit_code(kind: ErrorKind) -> u8 {
 /// offer type, or the API path itself, when `--endpoint` is not a service's root), and a
 /// 429 after every retry says the service is throttling: each hint points at its cause.
 pub fn hint(error: &ClientError) -> &'static str {
+    if let Some(hint) = crate::commands::admin_hint(error) {
+        return hint;
+    }
     if let ClientError::Status { status, message, .. } = error {
         match *status {
             404 => return not_found_hint(message),

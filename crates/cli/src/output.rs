@@ -54,6 +54,15 @@ impl Printer {
     }
 }
 
+/// Records as the text `format` prints (JSON, else CSV), for a file.
+pub fn render_many<T: Serialize>(format: Format, records: &[T]) -> Result<String, CliError> {
+    let values = records.iter().map(to_value).collect::<Result<Vec<_>, _>>()?;
+    match format {
+        Format::Json => json_text(&Value::Array(values)),
+        _ => csv_text(&values),
+    }
+}
+
 /// Writes text to stdout, ending it with a newline.
 ///
 /// A reader that closed the pipe (`| head`) ends the command quietly with exit 141, the

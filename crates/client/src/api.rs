@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use commerce_model::admin::ACTING_USER_HEADER;
 use commerce_model::wire::{AuditEntry, Items, Policy, PolicyUpdate, ProductPolicy, ScopedPolicy};
 use commerce_model::{CORRELATION_HEADER, PREFER_ETAGS, PolicyId, PolicyValue, Scope, Target};
 use http::{Method, header};
@@ -32,6 +33,8 @@ pub struct Client {
     retry: RetryPolicy,
     /// Retries made by this client and its clones, for a command's summary.
     retries: Arc<AtomicU64>,
+    /// The user of the directory who acts (`--as`), for a service without sign-in.
+    acting_user: Option<String>,
 }
 
 impl std::fmt::Debug for Client {
@@ -62,12 +65,20 @@ impl Client {
             token: None,
             retry: RetryPolicy::default(),
             retries: Arc::default(),
+            acting_user: None,
         }
     }
 
     /// Sends `Authorization: Bearer <token>` with every request.
     pub fn with_token(mut self, token: Option<String>) -> Self {
         self.token = token.filter(|t| !t.trim().is_empty());
+        self
+    }
+
+    /// Sends [`ACTING_USER_HEADER`] naming `upn`: on a service without sign-in, that user of
+    /// its directory acts instead of the admin (the binary's `--as`).
+    pub fn acting_as(mut self, upn: Option<String>) -> Self {
+        self.acting_user = upn.filter(|u| !u.trim().is_empty());
         self
     }
 
@@ -132,7 +143,7 @@ impl Client {
     }
 
     /// Sends a request, retrying transient failures, and decodes the answer.
-    async fn call<T: DeserializeOwned>(&self, request: Request<'_>) -> Result<Versioned<T>, ClientError> {
+    pub(crate) async fn call<T: DeserializeOwned>(&self, request: Request<'_>) -> Result<Versioned<T>, ClientError> {
         let Request { method, path, .. } = &request;
         // One id for all tries of a request, so the service's log ties them together.
         let correlation_id = uuid::Uuid::new_v4().to_string();
@@ -190,6 +201,11 @@ impl Client {
         if let Some(preference) = prefer {
             builder = builder.header("prefer", *preference);
         }
+        if let Some(upn) = &self.acting_user {
+            let value = http::HeaderValue::from_str(upn)
+                .map_err(|_| ClientError::Config(format!("--as '{upn}' has characters a header cannot carry")))?;
+            builder = builder.header(ACTING_USER_HEADER, value);
+        }
         if let Some(token) = &self.token {
             let mut value = http::HeaderValue::from_str(&format!("Bearer {token}"))
                 .map_err(|_| ClientError::Config("the access token has characters a header cannot carry".into()))?;
@@ -203,16 +219,16 @@ impl Client {
 }
 
 /// One request, before its correlation id and token are added.
-struct Request<'a> {
-    method: Method,
-    path: String,
-    body: Option<Bytes>,
-    if_match: Option<&'a str>,
-    prefer: Option<&'static str>,
+pub(crate) struct Request<'a> {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) body: Option<Bytes>,
+    pub(crate) if_match: Option<&'a str>,
+    pub(crate) prefer: Option<&'static str>,
 }
 
 impl Request<'_> {
-    fn get(path: String) -> Self {
+    pub(crate) fn get(path: String) -> Self {
         Self { method: Method::GET, path, body: None, if_match: None, prefer: None }
     }
 }

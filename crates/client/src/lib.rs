@@ -3,11 +3,13 @@
 //! transient failures are retried with backoff; errors keep the status, the service's
 //! message and the correlation id.
 
+mod admin;
 mod api;
 mod error;
 mod retry;
 mod transport;
 
+pub use admin::SubscriptionFilter;
 pub use api::{Client, Versioned};
 pub use error::{ClientError, ErrorKind};
 pub use retry::RetryPolicy;

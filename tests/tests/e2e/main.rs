@@ -2,8 +2,14 @@
 //! once instead of once per file, which makes a rebuild after a harness change about four times
 //! faster. Run one subject with `cargo test -p commerce-e2e --test e2e cli::`.
 
+mod admin_access;
 mod admin_auth;
+mod admin_endpoints;
+mod admin_export;
 mod admin_mail;
+mod admin_rules;
+mod admin_support;
+mod admin_users;
 mod baseline;
 mod baseline_offer_types;
 mod browser_sign_in;

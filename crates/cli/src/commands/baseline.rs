@@ -230,7 +230,7 @@ fn print_results(printer: &Printer, results: &[ChangeResult]) -> Result<(), CliE
 
 /// Reads a text file (or stdin for `-`): UTF-8, with or without a byte order mark, or UTF-16
 /// with one — what Windows PowerShell 5.1's `>` and `Out-File` write.
-fn read_text(path: &Path) -> Result<String, CliError> {
+pub(crate) fn read_text(path: &Path) -> Result<String, CliError> {
     let mut bytes = Vec::new();
     let read = if path == Path::new("-") {
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map(drop)
@@ -321,7 +321,7 @@ pub fn check_out(path: Option<&Path>) -> Result<(), CliError> {
 
 /// Writes `--out`: whole or not at all for a file, in place for a device; a failed write is
 /// an error with the reason, never a success.
-fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
+pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
     let fail = |e: std::io::Error| CliError::Other(format!("could not write {}: {e}", path.display()));
     match OutFile::at(path)? {
         OutFile::Stdout => Printer { format: Format::Json, endpoint: String::new() }.write(text),

@@ -1,5 +1,6 @@
 //! One function per subcommand; `run` checks the command line as a whole, then dispatches.
 
+mod admin;
 mod audit;
 mod baseline;
 mod connect;
@@ -21,6 +22,8 @@ use crate::output::{Printer, for_terminal, without_credentials};
 /// Runs the command. Usage is checked first, before anything is sent; whatever fails, the
 /// message never carries credentials given in a URL, nor control characters a service put
 /// in its error text.
+pub use admin::hint as admin_hint;
+
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     check_usage(&cli)?;
     dispatch(cli).await.map_err(redacted)
@@ -57,6 +60,12 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Man => return shell::man(),
         Command::Connect(args) => return connect::connect(&cli.global, args).await,
         Command::Disconnect => return connect::disconnect(&cli.global),
+        command @ (Command::Users(_)
+        | Command::Purchase(_)
+        | Command::Subscriptions(_)
+        | Command::Licenses(_)
+        | Command::Centralize(_)
+        | Command::Notifications(_)) => return admin::run(&cli.global, command).await,
         _ => {}
     }
     // A baseline that cannot be read or parsed is refused before anything is asked of
@@ -102,7 +111,13 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         | Command::Completions { .. }
         | Command::Man
         | Command::Connect(_)
-        | Command::Disconnect => {
+        | Command::Disconnect
+        | Command::Users(_)
+        | Command::Purchase(_)
+        | Command::Subscriptions(_)
+        | Command::Licenses(_)
+        | Command::Centralize(_)
+        | Command::Notifications(_) => {
             unreachable!("handled above")
         }
     }
