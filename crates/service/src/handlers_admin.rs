@@ -77,6 +77,7 @@ pub(crate) async fn purchase(
     WriteContext(ctx): WriteContext,
     ApiJson(purchase): ApiJson<NewPurchase>,
 ) -> Result<Response, ApiError> {
+    let ctx = who.attributed(ctx, state.signed_in);
     let buyer = match who {
         Principal::User(user) => Buyer::Listed(user.id),
         // A signed-in user buying for the first time joins the directory with the purchase.
@@ -182,7 +183,8 @@ async fn change_licenses(
     assign: bool,
 ) -> Result<Response, ApiError> {
     let acting = who.acting()?;
-    let read = state.store.change_licenses(&id, &change.users, assign, &acting, &ctx.0).await?;
+    let ctx = who.attributed(ctx.0, state.signed_in);
+    let read = state.store.change_licenses(&id, &change.users, assign, &acting, &ctx).await?;
     Ok(tagged(read.value, read.version))
 }
 
@@ -231,5 +233,6 @@ pub(crate) async fn cancel(
     ApiJson(c): ApiJson<Cancellation>,
 ) -> Result<Json<Outcome>, ApiError> {
     let acting = who.acting()?;
+    let ctx = who.attributed(ctx, state.signed_in);
     Ok(Json(state.store.cancel(&path.id, &c, &acting, &ctx).await?))
 }
