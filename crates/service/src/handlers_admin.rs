@@ -77,6 +77,7 @@ pub(crate) async fn purchase(
     WriteContext(ctx): WriteContext,
     ApiJson(purchase): ApiJson<NewPurchase>,
 ) -> Result<Response, ApiError> {
+    let ctx = who.attributed(ctx, state.signed_in);
     let buyer = match who {
         Principal::User(user) => Buyer::Listed(user.id),
         // A signed-in user buying for the first time joins the directory with the purchase.
@@ -182,16 +183,17 @@ async fn change_licenses(
     assign: bool,
 ) -> Result<Response, ApiError> {
     let acting = who.acting()?;
-    let read = state.store.change_licenses(&id, &change.users, assign, &acting, &ctx.0).await?;
+    let ctx = who.attributed(ctx.0, state.signed_in);
+    let read = state.store.change_licenses(&id, &change.users, assign, &acting, &ctx).await?;
     Ok(tagged(read.value, read.version))
 }
 
 /// Gives users licenses of a subscription: its purchaser for a user's, admins for the
 /// tenant's (403 `NotTakenOver` for an admin on a user's subscription).
 #[utoipa::path(post, path = "/v1.0/subscriptions/{id}/assign", tag = "administration",
-    params(("id" = String, Path)), request_body = LicenseChange,
+    params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag last read")), request_body = LicenseChange,
     responses((status = 200, body = Subscription), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody)))]
 pub(crate) async fn assign(
     State(state): State<AppState>,
     who: Principal,
@@ -204,9 +206,9 @@ pub(crate) async fn assign(
 
 /// Takes licenses of a subscription away from users (who may, as for assign).
 #[utoipa::path(post, path = "/v1.0/subscriptions/{id}/unassign", tag = "administration",
-    params(("id" = String, Path)), request_body = LicenseChange,
+    params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag last read")), request_body = LicenseChange,
     responses((status = 200, body = Subscription), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody)))]
 pub(crate) async fn unassign(
     State(state): State<AppState>,
     who: Principal,
@@ -220,9 +222,9 @@ pub(crate) async fn unassign(
 /// Cancels a subscription: its purchaser their own, admins the tenant's. Its users lose
 /// their licenses; cancelling a cancelled one again answers an empty outcome.
 #[utoipa::path(post, path = "/v1.0/subscriptions/{id}/cancel", tag = "administration",
-    params(("id" = String, Path)), request_body = Cancellation,
+    params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag last read")), request_body = Cancellation,
     responses((status = 200, body = Outcome), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody)))]
+              (status = 404, body = ErrorBody), (status = 412, body = ErrorBody)))]
 pub(crate) async fn cancel(
     State(state): State<AppState>,
     who: Principal,
@@ -231,5 +233,6 @@ pub(crate) async fn cancel(
     ApiJson(c): ApiJson<Cancellation>,
 ) -> Result<Json<Outcome>, ApiError> {
     let acting = who.acting()?;
+    let ctx = who.attributed(ctx, state.signed_in);
     Ok(Json(state.store.cancel(&path.id, &c, &acting, &ctx).await?))
 }

@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use commerce_model::admin::{ACTING_USER_HEADER, NewUser, User, UserRef};
 
 use crate::auth::Verified;
-use crate::store::Acting;
+use crate::store::{Acting, Actor, ChangeContext};
 use crate::{ApiError, AppState};
 
 /// The caller of an administration route.
@@ -61,6 +61,16 @@ impl Principal {
             Self::User(user) => Ok(Acting::User(user.id.clone())),
             Self::Newcomer(_) => Err(forbidden("you have bought nothing yet: a user manages their own subscriptions")),
         }
+    }
+
+    /// A change's context, attributed to the user the header named when no one signed in (a
+    /// signed-in caller is the token's actor already).
+    pub(crate) fn attributed(&self, mut ctx: ChangeContext, signed_in: bool) -> ChangeContext {
+        if let (false, Self::User(user)) = (signed_in, self) {
+            let upn = user.user_principal_name.clone();
+            ctx.actor = Actor { name: upn.clone(), object_id: Some(user.id.clone()), app_id: None, upn: Some(upn) };
+        }
+        ctx
     }
 
     /// Whether the caller may see a subscription bought by `purchaser` (None: the tenant's).

@@ -69,6 +69,13 @@ fn users_manage_their_own_purchases_readers_read_and_admins_take_over() {
     let (status, outcome) =
         call(&client, "POST", &url(&format!("/subscriptions/{id}/takeOver")), &admin, Some(take_over));
     assert_eq!((status, outcome["cancelled"].clone()), (200, json!([id])), "{outcome}");
+    // Apps: the write role is an admin, no role is nothing.
+    let app = provider.client_credentials_token(WRITER_CLIENT_ID, WRITER_CLIENT_SECRET);
+    let central = json!({ "productId": PRODUCT, "quantity": 5 });
+    assert_eq!(call(&client, "POST", &url("/subscriptions"), &app, Some(central.clone())).0, 201);
+    assert_eq!(call(&client, "POST", &url("/subscriptions"), &ann, Some(central)).0, 403, "a user adds no central one");
+    let nobody = provider.client_credentials_token(NO_ROLES_CLIENT_ID, NO_ROLES_CLIENT_SECRET);
+    assert_eq!(call(&client, "GET", &url("/subscriptions"), &nobody, None).0, 403);
     let (_, mail) = call(&client, "GET", &url("/notifications"), &reader, None);
     assert_eq!(mail["items"][0]["recipient"], "ann@contoso.test", "no mail address in the token: its principal name");
 }

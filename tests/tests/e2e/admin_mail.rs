@@ -219,6 +219,16 @@ fn a_take_over_by_move_mails_its_purchaser_that_it_was_taken_over() {
     assert!(addressed_to(&mail[0], "ann.mail@contoso.test"), "{}", mail[0]);
     assert!(mail[0].contains(&format!("From: {FROM}")) && mail[0].contains("taken over"), "{}", mail[0]);
     api.delivered(1);
+
+    // The audit log: the purchase by its buyer, the whole take-over under one correlation id.
+    let audit = api.get("/audit/administration")["items"].as_array().cloned().unwrap_or_default();
+    let purchase = audit.iter().find(|e| e["action"] == "Purchase").expect("the purchase is audited");
+    assert_eq!(purchase["actor"], "ann@contoso.test");
+    let take_over: Vec<&Value> = audit.iter().take_while(|e| e["correlationId"] == audit[0]["correlationId"]).collect();
+    let actions: Vec<&str> = take_over.iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(actions, ["QueueMail", "TakeOverMove", "Assign"], "{audit:?}");
+    assert_eq!(take_over[1]["before"]["assignedUsers"], json!(["bob@contoso.test", "cy@contoso.test"]));
+    assert_eq!(take_over[1]["after"]["status"], "Deleted");
 }
 
 #[test]

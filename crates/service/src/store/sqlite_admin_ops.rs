@@ -193,6 +193,7 @@ pub(super) fn change_licenses(
     let row = rows::subscription(tx, id)?;
     rows::active(&row)?;
     may_change(&row, acting, if assign { "assign its licenses" } else { "unassign its licenses" })?;
+    fresh(&row, ctx)?;
     let users = rows::users_named(tx, names)?;
     let changing: Vec<&User> = users.iter().filter(|u| row.holds(&u.id) != assign).collect();
     if changing.is_empty() {
@@ -251,6 +252,7 @@ pub(super) fn cancel(
 ) -> Result<Outcome, StoreError> {
     let row = rows::subscription(tx, id)?;
     may_change(&row, acting, "cancel it")?;
+    fresh(&row, ctx)?;
     let reason = rules::reason_text(c)?;
     let mut done = outcome(ctx);
     if row.status == SubscriptionStatus::Deleted {
@@ -309,6 +311,14 @@ fn queue_mail(
     Ok(Some(n))
 }
 
+/// Refuses a change to a subscription at another version than `If-Match` named (a lost update).
+fn fresh(row: &SubscriptionRow, ctx: &ChangeContext) -> Result<(), StoreError> {
+    if !ctx.expected.allows(row.version) {
+        return Err(StoreError::Stale { id: row.id.clone(), current: row.version });
+    }
+    Ok(())
+}
+
 /// The subscription an admin takes over: a user's, active, at the version the admin read.
 fn taken(tx: &Transaction, id: &str, ctx: &ChangeContext) -> Result<SubscriptionRow, StoreError> {
     let row = rows::subscription(tx, id)?;
@@ -319,9 +329,7 @@ fn taken(tx: &Transaction, id: &str, ctx: &ChangeContext) -> Result<Subscription
             format!("subscription {id} is the tenant's own: take-over is for subscriptions users bought"),
         ));
     }
-    if !ctx.expected.allows(row.version) {
-        return Err(StoreError::Stale { id: row.id, current: row.version });
-    }
+    fresh(&row, ctx)?;
     Ok(row)
 }
 

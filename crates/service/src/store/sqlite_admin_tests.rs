@@ -195,3 +195,19 @@ async fn a_layout_2_store_is_migrated_to_3_keeping_its_policy_values() {
     let layout: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(layout, crate::store::SCHEMA_VERSION);
 }
+
+#[tokio::test]
+async fn a_stale_if_match_refuses_assign_cancel_and_take_over_changing_nothing() {
+    let store = store_with_users(&["ann@contoso.test"]).await;
+    let sub = bought(&store, "ann@contoso.test", &[]).await;
+    let ann = Acting::User(store.user("ann@contoso.test").await.unwrap().unwrap().id);
+    let read = store.subscription(&sub).await.unwrap();
+    let stale = ChangeContext { expected: Expected::OneOf(vec![read.version - 1]), ..ctx() };
+    let names = vec!["ann@contoso.test".to_string()];
+    let stale_error = |e: StoreError| matches!(e, StoreError::Stale { current, .. } if current == read.version);
+    assert!(stale_error(store.change_licenses(&sub, &names, true, &ann, &stale).await.unwrap_err()));
+    let c = Cancellation { reason: CancellationReason::NoLongerNeeded, reason_text: None };
+    assert!(stale_error(store.cancel(&sub, &c, &ann, &stale).await.unwrap_err()));
+    assert!(stale_error(store.take_over(&sub, &TakeOver::Cancel(c), false, &stale).await.unwrap_err()));
+    assert_eq!(store.subscription(&sub).await.unwrap(), read);
+}
