@@ -72,7 +72,7 @@ impl From<StoreError> for ApiError {
             return Self::new(rule_status(rule), rule.code(), message);
         }
         let status = match &e {
-            StoreError::NotFound(_) => StatusCode::NOT_FOUND,
+            StoreError::NotFound(_) | StoreError::Unknown(_) => StatusCode::NOT_FOUND,
             StoreError::Refused(_) => StatusCode::BAD_REQUEST,
             StoreError::VersionMismatch { .. } | StoreError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
             // Transient: clients retry a 503.

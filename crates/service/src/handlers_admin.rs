@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, WriteContext};
 use crate::handlers::tagged;
 use crate::principal::Principal;
-use crate::store::{SubscriptionFilter, Versioned};
+use crate::store::{Buyer, SubscriptionFilter, Versioned};
 use crate::{ApiError, AppState};
 
 fn created(read: Versioned<Subscription>) -> Response {
@@ -78,9 +78,9 @@ pub(crate) async fn purchase(
     ApiJson(purchase): ApiJson<NewPurchase>,
 ) -> Result<Response, ApiError> {
     let buyer = match who {
-        Principal::User(user) => user.id,
-        // A signed-in user buying for the first time joins the directory in the same request.
-        Principal::Newcomer(new) => state.store.add_users(vec![new], &ctx).await?.remove(0).id,
+        Principal::User(user) => Buyer::Listed(user.id),
+        // A signed-in user buying for the first time joins the directory with the purchase.
+        Principal::Newcomer(new) => Buyer::Joining(new),
         _ => {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -189,9 +189,9 @@ async fn change_licenses(
 /// Gives users licenses of a subscription: its purchaser for a user's, admins for the
 /// tenant's (403 `NotTakenOver` for an admin on a user's subscription).
 #[utoipa::path(post, path = "/v1.0/subscriptions/{id}/assign", tag = "administration",
-    params(("id" = String, Path)), request_body = LicenseChange,
+    params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag last read")), request_body = LicenseChange,
     responses((status = 200, body = Subscription), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody)))]
 pub(crate) async fn assign(
     State(state): State<AppState>,
     who: Principal,
@@ -204,9 +204,9 @@ pub(crate) async fn assign(
 
 /// Takes licenses of a subscription away from users (who may, as for assign).
 #[utoipa::path(post, path = "/v1.0/subscriptions/{id}/unassign", tag = "administration",
-    params(("id" = String, Path)), request_body = LicenseChange,
+    params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag last read")), request_body = LicenseChange,
     responses((status = 200, body = Subscription), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody)))]
 pub(crate) async fn unassign(
     State(state): State<AppState>,
     who: Principal,
@@ -220,9 +220,9 @@ pub(crate) async fn unassign(
 /// Cancels a subscription: its purchaser their own, admins the tenant's. Its users lose
 /// their licenses; cancelling a cancelled one again answers an empty outcome.
 #[utoipa::path(post, path = "/v1.0/subscriptions/{id}/cancel", tag = "administration",
-    params(("id" = String, Path)), request_body = Cancellation,
+    params(("id" = String, Path), ("If-Match" = Option<String>, Header, description = "the ETag last read")), request_body = Cancellation,
     responses((status = 200, body = Outcome), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody)))]
+              (status = 404, body = ErrorBody), (status = 412, body = ErrorBody)))]
 pub(crate) async fn cancel(
     State(state): State<AppState>,
     who: Principal,

@@ -3,8 +3,10 @@
 //! faster. Run one subject with `cargo test -p commerce-e2e --test e2e cli::`.
 
 mod admin_access;
+mod admin_auth;
 mod admin_endpoints;
 mod admin_export;
+mod admin_mail;
 mod admin_rules;
 mod admin_support;
 mod admin_users;

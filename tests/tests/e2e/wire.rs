@@ -217,6 +217,15 @@ async fn openapi_document_matches_the_routes() {
             if method == "put" {
                 r = r.json(&json!({"policyValue": "Enabled"}));
             }
+            if !path.starts_with("/v1.0/policies") && path != "/v1.0/audit" {
+                // The administration's operations need ids and bodies (admin_*.rs drive them):
+                // here each only has to be served, not answered "no such route" or 405.
+                let r = r.json(&json!({})).send().await.unwrap();
+                let status = r.status();
+                let body = r.text().await.unwrap();
+                assert!(status != 405 && !body.contains("no such route"), "{method} {concrete} is served: {body}");
+                continue;
+            }
             let r = r.send().await.unwrap();
             assert_eq!(r.status(), 200, "{method} {concrete} answers as documented");
         }

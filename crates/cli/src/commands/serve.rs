@@ -18,6 +18,7 @@ use crate::text;
 
 pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let simulation = simulation(&args)?;
+    let mailer = mailer(&args)?;
     let auth = authenticator(&args).await?;
     let catalog = match &args.catalog {
         Some(path) => read_catalog(path)?,
@@ -35,7 +36,6 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let options = StoreOptions { busy_timeout: args.busy_timeout, ..StoreOptions::default() };
     let store = SqliteStore::open_with(&path, &catalog, &options)
         .map_err(|e| CliError::Other(format!("could not open the store {}: {e}", path.display())))?;
-    let mailer = mailer(&args)?;
     let config = ServiceConfig { simulation, auth, ..ServiceConfig::default() };
     let store = Arc::new(store);
     let app = commerce_service::app(store.clone(), &config);

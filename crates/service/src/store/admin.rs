@@ -21,6 +21,15 @@ pub enum Acting {
     User(String),
 }
 
+/// Who buys: a user of the directory (object id or principal name), or a signed-in user
+/// who joins the directory with this purchase (in its transaction: a refused purchase adds
+/// no one).
+#[derive(Debug, Clone)]
+pub enum Buyer {
+    Listed(String),
+    Joining(NewUser),
+}
+
 /// Which subscriptions a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct SubscriptionFilter {
@@ -59,7 +68,7 @@ pub trait AdminStore: Send + Sync + 'static {
     /// A user's purchase, decided by the product's `AllowSelfServicePurchase` value.
     async fn purchase(
         &self,
-        buyer: &str,
+        buyer: &Buyer,
         purchase: &NewPurchase,
         ctx: &ChangeContext,
     ) -> Result<Versioned<Subscription>, StoreError>;

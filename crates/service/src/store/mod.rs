@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use commerce_model::wire::{AuditEntry, Policy};
 use commerce_model::{ModelError, PolicyId, PolicyValue, Scope, Target, TargetPolicy};
 
-pub use admin::{Acting, AdminStore, PendingMail, Rule, SubscriptionFilter};
+pub use admin::{Acting, AdminStore, Buyer, PendingMail, Rule, SubscriptionFilter};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore, StoreOptions};
 
 /// Everything the service stores: the policies and the administration, in one object.
@@ -23,6 +23,9 @@ impl<T: PolicyStore + AdminStore> Store for T {}
 pub enum StoreError {
     #[error("{0} was not found")]
     NotFound(String),
+    /// Things named in a request body that do not exist, said in a whole sentence (404).
+    #[error("{0}")]
+    Unknown(String),
     /// The value breaks a domain rule (the trial rule).
     #[error("{0}")]
     Refused(#[from] ModelError),

@@ -14,7 +14,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 
 use super::{SqliteStore, ops, rows};
 use crate::store::admin_rules::unix_millis;
-use crate::store::{Acting, AdminStore, ChangeContext, PendingMail, StoreError, SubscriptionFilter, Versioned};
+use crate::store::{Acting, AdminStore, Buyer, ChangeContext, PendingMail, StoreError, SubscriptionFilter, Versioned};
 
 impl SqliteStore {
     /// Runs `change` in one transaction; commits it unless `what_if`, and answers what it did.
@@ -85,11 +85,11 @@ impl AdminStore for SqliteStore {
 
     async fn purchase(
         &self,
-        buyer: &str,
+        buyer: &Buyer,
         purchase: &NewPurchase,
         ctx: &ChangeContext,
     ) -> Result<Versioned<Subscription>, StoreError> {
-        let (buyer, p, ctx) = (buyer.to_string(), purchase.clone(), ctx.clone());
+        let (buyer, p, ctx) = (buyer.clone(), purchase.clone(), ctx.clone());
         self.change_subscription(move |tx| ops::purchase(tx, &buyer, &p.product_id, p.quantity, p.trial, &ctx)).await
     }
 

@@ -14,7 +14,7 @@ use serde_json::json;
 use super::rows::{self, SubscriptionRow};
 use super::{stored_value, target_row};
 use crate::store::admin_rules::{self as rules, Mail};
-use crate::store::{Acting, ChangeContext, Rule, StoreError, SubscriptionFilter};
+use crate::store::{Acting, Buyer, ChangeContext, Rule, StoreError, SubscriptionFilter};
 
 /// Records one change in the administration audit log.
 fn audit(
@@ -110,13 +110,18 @@ fn insert_subscription(
 /// A user's purchase, as the product's `AllowSelfServicePurchase` value decides.
 pub(super) fn purchase(
     tx: &Transaction,
-    buyer: &str,
+    buyer: &Buyer,
     product: &ProductId,
     quantity: u32,
     trial: bool,
     ctx: &ChangeContext,
 ) -> Result<String, StoreError> {
-    let buyer = rows::find_user(tx, buyer)?.ok_or_else(|| StoreError::NotFound(format!("the user {buyer}")))?;
+    let buyer = match buyer {
+        Buyer::Listed(key) => {
+            rows::find_user(tx, key)?.ok_or_else(|| StoreError::NotFound(format!("the user {key}")))?
+        }
+        Buyer::Joining(new) => add_users(tx, std::slice::from_ref(new), ctx)?.remove(0),
+    };
     let row = target_row(tx, &Target::Product(product.clone()))?;
     let policy: PolicyId = ALLOW_SELF_SERVICE_PURCHASE
         .parse()
@@ -188,6 +193,7 @@ pub(super) fn change_licenses(
     let row = rows::subscription(tx, id)?;
     rows::active(&row)?;
     may_change(&row, acting, if assign { "assign its licenses" } else { "unassign its licenses" })?;
+    fresh(&row, ctx)?;
     let users = rows::users_named(tx, names)?;
     let changing: Vec<&User> = users.iter().filter(|u| row.holds(&u.id) != assign).collect();
     if changing.is_empty() {
@@ -246,6 +252,7 @@ pub(super) fn cancel(
 ) -> Result<Outcome, StoreError> {
     let row = rows::subscription(tx, id)?;
     may_change(&row, acting, "cancel it")?;
+    fresh(&row, ctx)?;
     let reason = rules::reason_text(c)?;
     let mut done = outcome(ctx);
     if row.status == SubscriptionStatus::Deleted {
@@ -304,6 +311,14 @@ fn queue_mail(
     Ok(Some(n))
 }
 
+/// Refuses a change to a subscription at another version than `If-Match` named (a lost update).
+fn fresh(row: &SubscriptionRow, ctx: &ChangeContext) -> Result<(), StoreError> {
+    if !ctx.expected.allows(row.version) {
+        return Err(StoreError::Stale { id: row.id.clone(), current: row.version });
+    }
+    Ok(())
+}
+
 /// The subscription an admin takes over: a user's, active, at the version the admin read.
 fn taken(tx: &Transaction, id: &str, ctx: &ChangeContext) -> Result<SubscriptionRow, StoreError> {
     let row = rows::subscription(tx, id)?;
@@ -314,9 +329,7 @@ fn taken(tx: &Transaction, id: &str, ctx: &ChangeContext) -> Result<Subscription
             format!("subscription {id} is the tenant's own: take-over is for subscriptions users bought"),
         ));
     }
-    if !ctx.expected.allows(row.version) {
-        return Err(StoreError::Stale { id: row.id, current: row.version });
-    }
+    fresh(&row, ctx)?;
     Ok(row)
 }
 

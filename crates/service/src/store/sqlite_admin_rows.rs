@@ -9,7 +9,7 @@ use commerce_model::admin::{
     SubscriptionStatus, User, UserRef,
 };
 use commerce_model::{ProductId, Target};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 
 use super::{parse, stored_version, target_row};
 use crate::store::{Rule, StoreError, SubscriptionFilter, Versioned};
@@ -45,17 +45,13 @@ pub(super) fn users_named(conn: &Connection, names: &[String]) -> Result<Vec<Use
         }
     }
     if !unknown.is_empty() {
-        return Err(StoreError::NotFound(format!(
-            "the user{} {} (not in the directory)",
-            plural(unknown.len()),
+        let (them, are) = if unknown.len() == 1 { ("user", "is") } else { ("users", "are") };
+        return Err(StoreError::Unknown(format!(
+            "the {them} {} {are} not in the directory: add them first (nothing was changed)",
             unknown.join(", ")
         )));
     }
     Ok(found)
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// A subscription as stored, with its owner and holders (object id and principal name).
@@ -110,10 +106,43 @@ impl SubscriptionRow {
 
 const SUBSCRIPTION_FROM: &str = "FROM subscriptions s JOIN products p ON p.id = s.product_id
       LEFT JOIN users o ON o.id = s.owner_id";
-/// The filter of [`SubscriptionFilter`], parameters ?1 to ?6.
-const FILTER: &str = "WHERE (?1 = 0 OR s.owner_id IS NOT NULL) AND (?2 IS NULL OR s.product_id = ?2)
-      AND (?3 IS NULL OR o.upn = ?3 OR o.id = ?3) AND (?4 IS NULL OR s.status = ?4)
-      AND (?5 IS NULL OR s.owner_id = ?5) AND (?6 IS NULL OR s.id = ?6)";
+
+/// The WHERE clause of a filter (or of one id) and its parameters: only the conditions asked
+/// for, so SQLite can use the indexes on id, product, owner and status.
+fn conditions(
+    filter: &SubscriptionFilter,
+    product: Option<String>,
+    id: Option<&str>,
+) -> (String, Vec<Box<dyn rusqlite::ToSql>>) {
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+    if let Some(id) = id {
+        clauses.push("s.id = ?");
+        args.push(Box::new(id.to_string()));
+    }
+    if filter.self_service {
+        clauses.push("s.owner_id IS NOT NULL");
+    }
+    if let Some(product) = product {
+        clauses.push("s.product_id = ?");
+        args.push(Box::new(product));
+    }
+    if let Some(purchaser) = &filter.purchaser {
+        clauses.push("s.owner_id IN (SELECT id FROM users WHERE upn = ? OR id = ?)");
+        args.push(Box::new(purchaser.clone()));
+        args.push(Box::new(purchaser.clone()));
+    }
+    if let Some(status) = filter.status {
+        clauses.push("s.status = ?");
+        args.push(Box::new(status.as_str()));
+    }
+    if let Some(user) = &filter.visible_to {
+        clauses.push("s.owner_id = ?");
+        args.push(Box::new(user.clone()));
+    }
+    let clause = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    (clause, args)
+}
 
 fn read_subscription(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<SubscriptionRow, StoreError>> {
     let owner = match r.get::<_, Option<String>>(3)? {
@@ -154,30 +183,26 @@ fn select(
         Some(p) => Some(target_row(conn, &Target::Product(p.clone()))?.target.id().to_string()),
         None => None,
     };
-    let args = params![
-        filter.self_service,
-        product,
-        filter.purchaser,
-        filter.status.map(|s| s.as_str()),
-        filter.visible_to,
-        id
-    ];
+    let (filter, args) = conditions(filter, product, id);
     let sql = format!(
         "SELECT s.id, s.product_id, p.name, s.owner_id, o.upn, o.display_name, o.mail, s.quantity, s.status, s.trial,
                 s.created, s.price_amount, s.price_currency, s.price_period, s.version, s.expires
-           {SUBSCRIPTION_FROM} {FILTER} ORDER BY s.created, s.id"
+           {SUBSCRIPTION_FROM} {filter} ORDER BY s.created, s.id"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows: Vec<SubscriptionRow> =
-        stmt.query_map(args, read_subscription)?.collect::<Result<Result<_, _>, _>>()??;
+    let mut rows: Vec<SubscriptionRow> = stmt
+        .query_map(rusqlite::params_from_iter(args.iter()), read_subscription)?
+        .collect::<Result<Result<_, _>, _>>()??;
     let sql = format!(
         "SELECT a.subscription_id, u.id, u.upn FROM assignments a JOIN users u ON u.id = a.user_id
-           JOIN subscriptions s ON s.id = a.subscription_id LEFT JOIN users o ON o.id = s.owner_id
-           {FILTER} ORDER BY u.upn"
+           JOIN subscriptions s ON s.id = a.subscription_id
+           {filter} ORDER BY u.upn"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut holders: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    for row in stmt.query_map(args, |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))? {
+    for row in stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+    })? {
         let (subscription, user, upn) = row?;
         holders.entry(subscription.to_ascii_lowercase()).or_default().push((user, upn));
     }

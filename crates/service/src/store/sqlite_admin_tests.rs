@@ -8,7 +8,9 @@ use commerce_model::admin::{
 };
 use commerce_model::{Catalog, PolicyValue, Target};
 
-use crate::store::{Acting, Actor, AdminStore, ChangeContext, Expected, PolicyStore, Rule, SqliteStore, StoreError};
+use crate::store::{
+    Acting, Actor, AdminStore, Buyer, ChangeContext, Expected, PolicyStore, Rule, SqliteStore, StoreError,
+};
 
 const CATALOG: &str = r#"{"policies":[{"id":"AllowSelfServicePurchase","description":"d","defaultValue":"Enabled"}],
     "products":[{"id":"CFQ7TTC0HDB1","name":"Project Plan 1","trials":true}],
@@ -40,7 +42,7 @@ fn rule(e: StoreError) -> Rule {
 async fn bought(store: &SqliteStore, buyer: &str, holders: &[&str]) -> String {
     let id = store.user(buyer).await.unwrap().unwrap().id;
     let purchase = NewPurchase { product_id: PRODUCT.parse().unwrap(), quantity: 5, trial: false };
-    let sub = store.purchase(&id, &purchase, &ctx()).await.unwrap().value.id;
+    let sub = store.purchase(&Buyer::Listed(id.clone()), &purchase, &ctx()).await.unwrap().value.id;
     let names: Vec<String> = holders.iter().map(|h| h.to_string()).collect();
     store.change_licenses(&sub, &names, true, &Acting::User(id), &ctx()).await.unwrap();
     sub
@@ -59,9 +61,17 @@ async fn the_policy_value_decides_a_purchase() {
     store.set_value(&policy, &target, PolicyValue::OnlyTrialsWithoutPaymentMethod, &ctx()).await.unwrap();
     let ann = store.user("ann@contoso.test").await.unwrap().unwrap().id;
     let paid = NewPurchase { product_id: PRODUCT.parse().unwrap(), quantity: 3, trial: false };
-    assert_eq!(rule(store.purchase(&ann, &paid, &ctx()).await.unwrap_err()), Rule::PurchaseNotAllowed);
+    assert_eq!(
+        rule(store.purchase(&Buyer::Listed(ann.clone()), &paid, &ctx()).await.unwrap_err()),
+        Rule::PurchaseNotAllowed
+    );
+    let joining =
+        NewUser { id: None, user_principal_name: "new@contoso.test".into(), display_name: "New".into(), mail: None };
+    let refused = store.purchase(&Buyer::Joining(joining), &paid, &ctx()).await.unwrap_err();
+    assert_eq!(rule(refused), Rule::PurchaseNotAllowed);
+    assert!(store.user("new@contoso.test").await.unwrap().is_none(), "a refused purchase adds no one");
     let trial = NewPurchase { trial: true, ..paid };
-    let sub = store.purchase(&ann, &trial, &ctx()).await.unwrap().value;
+    let sub = store.purchase(&Buyer::Listed(ann.clone()), &trial, &ctx()).await.unwrap().value;
     assert!(sub.is_trial && sub.price.is_none());
     assert_eq!(sub.purchaser.unwrap().user_principal_name, "ann@contoso.test");
 }
@@ -155,4 +165,49 @@ async fn the_outbox_counts_attempts_until_delivered() {
     store.mail_delivered(&due[0].id).await.unwrap();
     let n = &store.notifications(10).await.unwrap()[0];
     assert_eq!((n.state, n.attempts), (NotificationState::Delivered, 2));
+}
+
+#[tokio::test]
+async fn a_layout_2_store_is_migrated_to_3_keeping_its_policy_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let catalog = Catalog::parse(CATALOG).unwrap();
+    let (policy, target) = ("AllowSelfServicePurchase".parse().unwrap(), Target::Product(PRODUCT.parse().unwrap()));
+    let s = SqliteStore::open(&path, &catalog).unwrap();
+    s.set_value(&policy, &target, PolicyValue::Disabled, &ctx()).await.unwrap();
+    drop(s);
+    // Back to layout 2: no administration tables.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE admin_audit; DROP TABLE notifications; DROP TABLE assignments; DROP TABLE subscriptions;
+         DROP TABLE users; PRAGMA user_version = 2;",
+    )
+    .unwrap();
+    drop(conn);
+
+    let s = SqliteStore::open(&path, &catalog).unwrap();
+    assert_eq!(s.value(&policy, &target).await.unwrap().value.value, PolicyValue::Disabled);
+    assert_eq!(s.audit(10).await.unwrap().len(), 1, "the policy audit log is kept");
+    let new =
+        NewUser { id: None, user_principal_name: "ann@contoso.test".into(), display_name: "Ann".into(), mail: None };
+    s.add_users(vec![new], &ctx()).await.unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let layout: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(layout, crate::store::SCHEMA_VERSION);
+}
+
+#[tokio::test]
+async fn a_stale_if_match_refuses_assign_cancel_and_take_over_changing_nothing() {
+    let store = store_with_users(&["ann@contoso.test"]).await;
+    let sub = bought(&store, "ann@contoso.test", &[]).await;
+    let ann = Acting::User(store.user("ann@contoso.test").await.unwrap().unwrap().id);
+    let read = store.subscription(&sub).await.unwrap();
+    let stale = ChangeContext { expected: Expected::OneOf(vec![read.version - 1]), ..ctx() };
+    let names = vec!["ann@contoso.test".to_string()];
+    let stale_error = |e: StoreError| matches!(e, StoreError::Stale { current, .. } if current == read.version);
+    assert!(stale_error(store.change_licenses(&sub, &names, true, &ann, &stale).await.unwrap_err()));
+    let c = Cancellation { reason: CancellationReason::NoLongerNeeded, reason_text: None };
+    assert!(stale_error(store.cancel(&sub, &c, &ann, &stale).await.unwrap_err()));
+    assert!(stale_error(store.take_over(&sub, &TakeOver::Cancel(c), false, &stale).await.unwrap_err()));
+    assert_eq!(store.subscription(&sub).await.unwrap(), read);
 }
