@@ -4,7 +4,8 @@
 # `subscriptions list --self-service` and `licenses export` of every subscription (the
 # binary's time, hyperfine; the service's peak memory), and a take-over that moves 500 users.
 # Needs: hyperfine, python3, /usr/bin/time. Writes bench/results/admin-*.{json,txt}.
-# Usage: bench/admin.sh   (builds the release binary once; not run in CI)
+# Usage: bench/admin.sh [list] [move]   (both when none is named; builds the release binary
+# once; not run in CI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,8 @@ WORK=$(mktemp -d)
 mkdir -p "$OUT"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 export COMMERCE_POLICY_DATA_DIR=$WORK/data
+SECTIONS=${*:-list move}
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
 # Starts `serve` over a store on a free port (or the one given); sets URL and PID.
 serve() {
@@ -37,6 +40,7 @@ serve() {
 } > "$OUT/admin-machine.txt"
 cat "$OUT/admin-machine.txt"
 
+if want list; then
 echo "== seeding 10,000 users and 2,000 subscriptions"
 serve "$WORK/tenant.db"
 /usr/bin/time -f "seeded in %e s" python3 bench/admin_seed.py "$URL" tenant 2>&1 | tee "$OUT/admin-seed.txt"
@@ -59,7 +63,9 @@ echo "service peak RSS (VmHWM) after the lists and exports: $(awk '/VmHWM/ {prin
   "$BIN" --endpoint "$URL" licenses export --subscription - --out "$WORK/export.csv" < "$WORK/ids"
 tail -1 "$OUT/admin-service-rss.txt"
 kill $PID; wait $PID 2>/dev/null || true
+fi
 
+if want move; then
 echo "== 2. take-over moving 500 users (each run on a fresh copy of the seeded store)"
 serve "$WORK/move-seed.db"
 read -r SUB TARGET < <(python3 bench/admin_seed.py "$URL" move)
@@ -68,8 +74,12 @@ PORT=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); pr
 cat > "$WORK/fresh.sh" <<SH
 #!/usr/bin/env bash
 # Stops the service of the last run, copies the seeded store, starts a service over it.
-[ -f "$WORK/move.pid" ] && kill \$(cat "$WORK/move.pid") 2>/dev/null && sleep 0.2
-rm -f "$WORK"/move.db*; cp "$WORK/move-seed.db" "$WORK/move.db"
+if [ -f "$WORK/move.pid" ]; then
+  OLD=\$(cat "$WORK/move.pid"); kill \$OLD 2>/dev/null || true
+  while kill -0 \$OLD 2>/dev/null; do sleep 0.05; done
+fi
+rm -f "$WORK"/move.db*
+for f in "$WORK"/move-seed.db*; do cp "\$f" "\${f/move-seed/move}"; done
 "$BIN" serve --listen 127.0.0.1:$PORT --store "$WORK/move.db" > /dev/null 2>&1 &
 echo \$! > "$WORK/move.pid"
 for _ in \$(seq 100); do curl -sf http://127.0.0.1:$PORT/healthz > /dev/null && exit 0; sleep 0.05; done
@@ -79,3 +89,4 @@ hyperfine --runs 10 -N --prepare "bash $WORK/fresh.sh" --export-json "$OUT/admin
   -n "take-over --what-if (500 users)" "$BIN --endpoint http://127.0.0.1:$PORT subscriptions take-over $SUB --move-to $TARGET --what-if -o json" \
   -n "take-over --move-to (500 users)" "$BIN --endpoint http://127.0.0.1:$PORT subscriptions take-over $SUB --move-to $TARGET -o json"
 kill "$(cat "$WORK/move.pid")" 2>/dev/null || true
+fi

@@ -79,20 +79,27 @@ impl Client {
         self.post("/v1.0/subscriptions".into(), new, None).await
     }
 
-    /// The purchaser cancels their own subscription.
-    pub async fn cancel_subscription(&self, id: &str, cancellation: &Cancellation) -> Result<Outcome, ClientError> {
-        self.post(subscription_path(id, "/cancel"), cancellation, None).await
+    /// The purchaser cancels their own subscription, if it is still at `if_match`.
+    pub async fn cancel_subscription(
+        &self,
+        id: &str,
+        cancellation: &Cancellation,
+        if_match: Option<&str>,
+    ) -> Result<Outcome, ClientError> {
+        self.post(subscription_path(id, "/cancel"), cancellation, if_match).await
     }
 
-    /// Gives (`assign`) or takes back licenses of one subscription.
+    /// Gives (`assign`) or takes back licenses of one subscription, if it is still at
+    /// `if_match`.
     pub async fn change_licenses(
         &self,
         id: &str,
         assign: bool,
         users: Vec<String>,
+        if_match: Option<&str>,
     ) -> Result<Subscription, ClientError> {
         let action = if assign { "/assign" } else { "/unassign" };
-        self.post(subscription_path(id, action), &LicenseChange { users }, None).await
+        self.post(subscription_path(id, action), &LicenseChange { users }, if_match).await
     }
 
     /// An admin takes a user's subscription over, if it is still at `if_match`; with

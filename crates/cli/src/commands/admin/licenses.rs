@@ -3,7 +3,7 @@
 use commerce_model::admin::Centralize;
 
 use super::records::{HolderRecord, LicenseRecord, SubscriptionRecord, print_many, print_one, print_outcome};
-use super::{open, subscription_id, subscription_ids};
+use super::{open, subscription_id, subscription_ids, version_of};
 use crate::cli::{CentralizeArgs, Format, GlobalArgs, LicenseChangeArgs, LicensesArgs, LicensesCommand};
 use crate::commands::baseline::{check_out, write_file};
 use crate::error::CliError;
@@ -84,8 +84,9 @@ async fn change_licenses(
     let (client, printer) = open(global, acting, command).await?;
     let doing = if assign { "assigning" } else { "unassigning" };
     let count = users.len();
+    let version = version_of(&client, &id).await?;
     let changed = client
-        .change_licenses(&id, assign, users)
+        .change_licenses(&id, assign, users, version.as_deref())
         .await
         .map_err(CliError::request(format!("{doing} {count} license(s) of subscription {id}")))?;
     print_one(&printer, SubscriptionRecord::from(changed))

@@ -118,6 +118,14 @@ fn subscription_id(id: &str) -> Result<String, CliError> {
     })
 }
 
+/// The entity tag of the subscription as it is now: every change is sent with `If-Match` on
+/// the version read, as policy changes are, so a change made in between is refused (exit 6)
+/// instead of being overwritten.
+async fn version_of(client: &Client, id: &str) -> Result<Option<String>, CliError> {
+    let read = client.subscription(id).await.map_err(CliError::request(format!("reading subscription {id}")))?;
+    Ok(read.etag)
+}
+
 /// Subscription ids from repeated or comma-separated flags, checked, each once.
 fn subscription_ids(ids: &[String]) -> Result<Vec<String>, CliError> {
     let mut checked: Vec<String> = Vec::new();

@@ -226,7 +226,7 @@ impl From<Outcome> for OutcomeRecord {
 pub fn print_many<T: Serialize>(printer: &Printer, records: Vec<T>) -> Result<(), CliError> {
     match printer.format {
         Format::Json => printer.many(&records),
-        _ => printer.many(&rows(&records)?),
+        format => printer.many(&rows(&records, format)?),
     }
 }
 
@@ -234,7 +234,7 @@ pub fn print_many<T: Serialize>(printer: &Printer, records: Vec<T>) -> Result<()
 pub fn print_one<T: Serialize>(printer: &Printer, record: T) -> Result<(), CliError> {
     match printer.format {
         Format::Json => printer.one(&record),
-        _ => printer.many(&rows(&[record])?),
+        format => printer.many(&rows(&[record], format)?),
     }
 }
 
@@ -249,8 +249,12 @@ pub fn print_outcome(printer: &Printer, outcome: Outcome) -> Result<(), CliError
     }
 }
 
-/// Records as table rows: lists joined into one cell, the mail's body left out.
-fn rows<T: Serialize>(records: &[T]) -> Result<Vec<Value>, CliError> {
+/// What a table leaves out to fit a screen (CSV and JSON keep it).
+const NOT_IN_TABLES: [&str; 3] = ["Created", "BillingPeriod", "PurchaserName"];
+
+/// Records as table or CSV rows: lists joined into one cell, the mail's body left out, and
+/// in a table the columns of [`NOT_IN_TABLES`].
+fn rows<T: Serialize>(records: &[T], format: Format) -> Result<Vec<Value>, CliError> {
     records
         .iter()
         .map(|r| {
@@ -258,6 +262,9 @@ fn rows<T: Serialize>(records: &[T]) -> Result<Vec<Value>, CliError> {
                 serde_json::to_value(r).map_err(|e| CliError::Other(format!("could not render the output: {e}")))?;
             if let Value::Object(fields) = &mut value {
                 fields.remove("Body");
+                if format == Format::Table {
+                    fields.retain(|k, _| !NOT_IN_TABLES.contains(&k.as_str()));
+                }
                 for cell in fields.values_mut() {
                     if let Value::Array(items) = cell {
                         *cell = Value::String(joined(items));
@@ -367,8 +374,9 @@ mod tests {
     }
 
     #[test]
-    fn rows_leave_out_the_body() {
-        let rows = rows(&[json!({"Subject": "s", "Body": "long", "To": ["a", "b"]})]).unwrap();
-        assert_eq!(rows[0], json!({"Subject": "s", "To": "a, b"}));
+    fn rows_leave_out_the_body_and_tables_the_columns_a_screen_lacks_room_for() {
+        let record = json!({"Subject": "s", "Body": "long", "To": ["a", "b"], "Created": "t"});
+        assert_eq!(rows(&[&record], Format::Table).unwrap()[0], json!({"Subject": "s", "To": "a, b"}));
+        assert_eq!(rows(&[&record], Format::Csv).unwrap()[0], json!({"Subject": "s", "To": "a, b", "Created": "t"}));
     }
 }

@@ -4,7 +4,7 @@ use commerce_client::SubscriptionFilter;
 use commerce_model::admin::{Cancellation, CancellationReason, NewCentralSubscription, NewPurchase, TakeOver};
 
 use super::records::{SubscriptionRecord, print_many, print_one, print_outcome};
-use super::{open, subscription_id};
+use super::{open, subscription_id, version_of};
 use crate::cli::{GlobalArgs, PurchaseArgs, ReasonArgs, SubscriptionsArgs, SubscriptionsCommand, TakeOverArgs};
 use crate::error::CliError;
 
@@ -49,8 +49,9 @@ pub async fn run(global: &GlobalArgs, args: SubscriptionsArgs) -> Result<(), Cli
             let id = subscription_id(&subscription)?;
             let cancellation = cancellation(&reason, CancellationReason::NoLongerNeeded)?;
             let (client, printer) = open(global, acting, "subscriptions cancel").await?;
+            let version = version_of(&client, &id).await?;
             let outcome = client
-                .cancel_subscription(&id, &cancellation)
+                .cancel_subscription(&id, &cancellation, version.as_deref())
                 .await
                 .map_err(CliError::request(format!("cancelling subscription {id}")))?;
             print_outcome(&printer, outcome)
@@ -78,15 +79,13 @@ async fn take_over(global: &GlobalArgs, acting: &crate::cli::ActingUser, args: T
         None => TakeOver::Cancel(cancellation(&args.reason, CancellationReason::Other)?),
     };
     let (client, printer) = open(global, acting, "subscriptions take-over").await?;
-    let current = client.subscription(&id).await.map_err(CliError::request(format!("reading subscription {id}")))?;
+    let version = version_of(&client, &id).await?;
     let doing = match &request {
         TakeOver::MoveTo(target) => format!("taking over subscription {id} by moving its users to {target}"),
         TakeOver::Cancel(_) => format!("taking over subscription {id} by cancelling it"),
     };
-    let outcome = client
-        .take_over(&id, &request, current.etag.as_deref(), args.what_if)
-        .await
-        .map_err(CliError::request(doing))?;
+    let outcome =
+        client.take_over(&id, &request, version.as_deref(), args.what_if).await.map_err(CliError::request(doing))?;
     print_outcome(&printer, outcome)
 }
 
