@@ -103,3 +103,5 @@ CREATE TABLE IF NOT EXISTS admin_audit (
     after TEXT,
     correlation_id TEXT NOT NULL
 );
+-- A retried POST is recognised by its correlation id (no second purchase).
+CREATE INDEX IF NOT EXISTS admin_audit_by_correlation ON admin_audit (correlation_id);

@@ -8,7 +8,7 @@ use commerce_model::admin::{
     User,
 };
 use commerce_model::{ALLOW_SELF_SERVICE_PURCHASE, PolicyId, ProductId, Target};
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::json;
 
 use super::rows::{self, SubscriptionRow};
@@ -107,6 +107,19 @@ fn insert_subscription(
     Ok(id)
 }
 
+/// The subscription an earlier attempt of this same request made: a client retries a POST
+/// whose answer it lost with the same correlation id, and must not buy twice.
+fn made_by_this_request(tx: &Transaction, ctx: &ChangeContext, action: &str) -> Result<Option<String>, StoreError> {
+    let made = tx
+        .query_row(
+            "SELECT subject_id FROM admin_audit WHERE correlation_id = ?1 AND action = ?2 AND actor = ?3 LIMIT 1",
+            params![ctx.correlation_id, action, ctx.actor.name],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(made)
+}
+
 /// A user's purchase, as the product's `AllowSelfServicePurchase` value decides.
 pub(super) fn purchase(
     tx: &Transaction,
@@ -116,6 +129,9 @@ pub(super) fn purchase(
     trial: bool,
     ctx: &ChangeContext,
 ) -> Result<String, StoreError> {
+    if let Some(id) = made_by_this_request(tx, ctx, "Purchase")? {
+        return Ok(id);
+    }
     let buyer = match buyer {
         Buyer::Listed(key) => {
             rows::find_user(tx, key)?.ok_or_else(|| StoreError::NotFound(format!("the user {key}")))?
@@ -140,6 +156,9 @@ pub(super) fn add_central(
     quantity: u32,
     ctx: &ChangeContext,
 ) -> Result<String, StoreError> {
+    if let Some(id) = made_by_this_request(tx, ctx, "AddSubscription")? {
+        return Ok(id);
+    }
     rules::check_quantity(quantity, rules::QUANTITIES)?;
     let row = target_row(tx, &Target::Product(product.clone()))?;
     let Target::Product(product) = &row.target else {

@@ -297,39 +297,77 @@ fn add_to_summary(summary: &mut LicenseSummary, row: SubscriptionRow) {
 }
 
 /// The users holding licenses of the subscriptions named, one row per license.
+/// The holders of the subscriptions `ids`, in the order asked, users by name: one query to
+/// check that each exists (and is the caller's, for a user) and one for every holder, however
+/// many subscriptions are asked for.
 pub(super) fn holders(
     conn: &Connection,
     ids: &[String],
     visible_to: Option<&str>,
 ) -> Result<Vec<LicenseHolder>, StoreError> {
+    let wanted = serde_json::Value::from(ids.to_vec()).to_string();
+    check_visible(conn, &wanted, visible_to)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.upn, u.display_name, u.mail, s.product_id, p.name, s.id, o.upn
+           FROM (SELECT MIN(key) AS position, value FROM json_each(?1) GROUP BY value COLLATE NOCASE) w
+           JOIN subscriptions s ON s.id = w.value
+           JOIN products p ON p.id = s.product_id
+           LEFT JOIN users o ON o.id = s.owner_id
+           JOIN assignments a ON a.subscription_id = s.id
+           JOIN users u ON u.id = a.user_id
+          ORDER BY w.position, u.upn",
+    )?;
+    let rows = stmt.query_map([&wanted], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, Option<String>>(6)?,
+        ))
+    })?;
     let mut out = Vec::new();
-    for id in ids {
-        let row = subscription(conn, id)?;
+    for row in rows {
+        let (upn, display_name, mail, product_id, product_name, subscription_id, purchaser) = row?;
+        out.push(LicenseHolder {
+            user_principal_name: upn,
+            display_name,
+            mail,
+            product_id: parse(product_id)?,
+            product_name,
+            subscription_id,
+            purchaser,
+        });
+    }
+    Ok(out)
+}
+
+/// Refuses the first of `wanted` (a JSON array of ids) that does not exist (404) or, for a
+/// user, is not theirs.
+fn check_visible(conn: &Connection, wanted: &str, visible_to: Option<&str>) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT w.value, s.id IS NOT NULL, s.owner_id FROM json_each(?1) w
+           LEFT JOIN subscriptions s ON s.id = w.value ORDER BY w.key",
+    )?;
+    let rows = stmt
+        .query_map([wanted], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, Option<String>>(2)?)))?;
+    for row in rows {
+        let (id, exists, owner) = row?;
+        if !exists {
+            return Err(StoreError::NotFound(format!("subscription {id}")));
+        }
         if let Some(user) = visible_to
-            && row.owner.as_ref().is_none_or(|o| !o.id.eq_ignore_ascii_case(user))
+            && owner.as_deref().is_none_or(|o| !o.eq_ignore_ascii_case(user))
         {
             return Err(StoreError::rule(
                 Rule::Forbidden,
                 format!("subscription {id} is not yours: a user sees only the subscriptions they bought"),
             ));
         }
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE id IN (SELECT user_id FROM assignments WHERE subscription_id = ?1) ORDER BY upn"
-        ))?;
-        let users: Vec<User> = stmt.query_map([&row.id], read_user)?.collect::<Result<_, _>>()?;
-        for user in users {
-            out.push(LicenseHolder {
-                user_principal_name: user.user_principal_name,
-                display_name: user.display_name,
-                mail: user.mail,
-                product_id: parse(row.product_id.clone())?,
-                product_name: row.product_name.clone(),
-                subscription_id: row.id.clone(),
-                purchaser: row.owner.as_ref().map(|o| o.user_principal_name.clone()),
-            });
-        }
     }
-    Ok(out)
+    Ok(())
 }
 
 pub(super) const NOTIFICATION_COLUMNS: &str =

@@ -17,8 +17,13 @@ const CATALOG: &str = r#"{"policies":[{"id":"AllowSelfServicePurchase","descript
     "offerTypes":[]}"#;
 const PRODUCT: &str = "CFQ7TTC0HDB1";
 
+/// A fresh request's context: each has its own correlation id, as clients send them.
 fn ctx() -> ChangeContext {
-    ChangeContext { actor: Actor::named("local"), correlation_id: "c-1".into(), expected: Expected::Any }
+    ChangeContext {
+        actor: Actor::named("local"),
+        correlation_id: uuid::Uuid::new_v4().to_string(),
+        expected: Expected::Any,
+    }
 }
 
 async fn store_with_users(upns: &[&str]) -> SqliteStore {
@@ -210,4 +215,22 @@ async fn a_stale_if_match_refuses_assign_cancel_and_take_over_changing_nothing()
     assert!(stale_error(store.cancel(&sub, &c, &ann, &stale).await.unwrap_err()));
     assert!(stale_error(store.take_over(&sub, &TakeOver::Cancel(c), false, &stale).await.unwrap_err()));
     assert_eq!(store.subscription(&sub).await.unwrap(), read);
+}
+
+#[tokio::test]
+async fn a_retried_purchase_or_central_add_buys_once() {
+    let store = store_with_users(&["ann@contoso.test"]).await;
+    let ann = store.user("ann@contoso.test").await.unwrap().unwrap().id;
+    let purchase = NewPurchase { product_id: PRODUCT.parse().unwrap(), quantity: 2, trial: false };
+    let request = ctx();
+    let first = store.purchase(&Buyer::Listed(ann.clone()), &purchase, &request).await.unwrap().value;
+    let again = store.purchase(&Buyer::Listed(ann.clone()), &purchase, &request).await.unwrap().value;
+    assert_eq!(first.id, again.id, "the same request buys once");
+    let other = store.purchase(&Buyer::Listed(ann), &purchase, &ctx()).await.unwrap().value;
+    assert_ne!(first.id, other.id, "another request buys again");
+    let central = NewCentralSubscription { product_id: PRODUCT.parse().unwrap(), quantity: 4 };
+    let request = ctx();
+    let first = store.add_central(&central, &request).await.unwrap().value;
+    assert_eq!(store.add_central(&central, &request).await.unwrap().value.id, first.id);
+    assert_eq!(store.subscriptions(&Default::default()).await.unwrap().len(), 3);
 }
