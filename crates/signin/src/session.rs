@@ -199,7 +199,8 @@ async fn federated_token(http: &reqwest::Client, source: &FederatedSource) -> Re
             .map_err(|_| SignInError::Config(format!("--federated-token-env {name}: the variable is not set")))?,
         FederatedSource::GitHubActions => return github::id_token(http).await,
     };
-    let token = Secret::new(token.trim());
+    // A file written by Windows PowerShell 5.1 or Notepad may start with a byte order mark.
+    let token = Secret::new(token.trim_start_matches('\u{feff}').trim());
     if token.is_empty() {
         return Err(SignInError::Config("the federated token is empty".into()));
     }

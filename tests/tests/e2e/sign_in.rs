@@ -96,7 +96,12 @@ fn certificate_as_pem_and_as_pfx() {
     let service = secured_service(&sandbox, &provider);
     let account = format!("application {}", oidc::CERTIFICATE_CLIENT_ID);
 
-    let pem = cert.combined_pem.to_string_lossy().into_owned();
+    // Saved by a Windows editor: a byte order mark before the first block (the PEM parser
+    // skips it; this keeps it so).
+    let with_bom = sandbox.path("app-bom.pem");
+    std::fs::write(&with_bom, [b"\xEF\xBB\xBF".as_slice(), &std::fs::read(&cert.combined_pem).unwrap()].concat())
+        .unwrap();
+    let pem = with_bom.to_string_lossy().into_owned();
     let flow = app_flow(oidc::CERTIFICATE_CLIENT_ID, &["--certificate", &pem]);
     assert_connected(&sandbox.run(&connect_args(&provider, &service, &flow)), &account);
     assert_signed_in_commands_work(&sandbox, |args| sandbox.run(args));
@@ -117,7 +122,8 @@ fn federated_token_from_a_file_and_from_a_variable() {
     let service = secured_service(&sandbox, &provider);
     let account = format!("application {}", oidc::FEDERATED_CLIENT_ID);
     let file = sandbox.path("federated.jwt");
-    std::fs::write(&file, provider.federated_token(oidc::FEDERATED_CLIENT_ID)).unwrap();
+    // Written by Windows PowerShell 5.1 (`Set-Content -Encoding UTF8`): a byte order mark first.
+    std::fs::write(&file, format!("\u{feff}{}", provider.federated_token(oidc::FEDERATED_CLIENT_ID))).unwrap();
     let path = file.to_string_lossy().into_owned();
     let flow = app_flow(oidc::FEDERATED_CLIENT_ID, &["--federated-token-file", &path]);
     let connected = sandbox.run(&connect_args(&provider, &service, &flow));
