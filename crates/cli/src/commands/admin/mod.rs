@@ -53,7 +53,7 @@ pub fn hint(error: &ClientError) -> Option<&'static str> {
             " — add licenses to the target (`commerce-policy subscriptions add`) or free some (`licenses unassign`)"
         }
         ("SubscriptionDeleted", _) => {
-            " — it is cancelled: someone took it over or cancelled it since (`commerce-policy subscriptions get SUB` shows it)"
+            " — `commerce-policy subscriptions get SUB` shows it"
         }
         // The service's own words say who may do what.
         (_, 403) if about(&["subscription ", "a purchase ", "only admins", "this caller may read"]) => "",
