@@ -60,7 +60,7 @@ start_nginx() {
   } > "$NGINX_DIR/nginx.conf"
   "$NGINX" -c "$NGINX_DIR/nginx.conf" -p "$NGINX_DIR"
   NGINX_URL="http://127.0.0.1:$port"
-  for _ in $(seq 50); do curl -sf -o /dev/null "$NGINX_URL/" && return 0; sleep 0.1; done
+  for _ in $(seq 50); do curl -sf -o /dev/null "$NGINX_URL$LIST_PATH" && return 0; sleep 0.1; done
   echo "nginx did not start" >&2; exit 1
 }
 
