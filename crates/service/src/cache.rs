@@ -13,7 +13,8 @@
 //!   [`ReadCache::bound`] ago; past that the request checks first. So an answer is never older
 //!   than a write acknowledged elsewhere more than the bound before it.
 //!
-//! A store that cannot tell (`change_token` is `None`) gets no caching at all.
+//! A store that cannot tell (`change_token` is `None`) gets no caching at all; its answers
+//! still carry tags, and `If-None-Match` is still answered 304.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -164,8 +165,8 @@ pub(crate) async fn cached(State(layer): State<CacheLayer>, request: Request, ne
     let cache = &layer.cache;
     let key = key(&request);
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
-    let Some(generation) = cache.current().await else { return next.run(request).await };
-    let entry = match cache.get(&key, generation) {
+    let generation = cache.current().await;
+    let entry = match generation.and_then(|generation| cache.get(&key, generation)) {
         Some(entry) => {
             cache.hits.inc();
             entry
@@ -196,9 +197,15 @@ fn key(request: &Request) -> Box<str> {
     key.into_boxed_str()
 }
 
-/// Keeps a 200 answer (tagging it by a hash of its bytes if the handler gave it no tag);
-/// any other answer is passed on as it is.
-async fn fill(cache: &ReadCache, key: Box<str>, generation: u64, response: Response) -> Result<Arc<Entry>, Response> {
+/// Keeps a 200 answer (tagging it by a hash of its bytes if the handler gave it no tag) when
+/// the cache may (`generation`), so `If-None-Match` works without caching too; any other
+/// answer is passed on as it is.
+async fn fill(
+    cache: &ReadCache,
+    key: Box<str>,
+    generation: Option<u64>,
+    response: Response,
+) -> Result<Arc<Entry>, Response> {
     if response.status() != StatusCode::OK {
         return Err(response);
     }
@@ -216,8 +223,10 @@ async fn fill(cache: &ReadCache, key: Box<str>, generation: u64, response: Respo
         None => HeaderValue::from_str(&content_tag(&body)).unwrap_or(HeaderValue::from_static("\"h0\"")),
     };
     parts.headers.remove(header::CONTENT_LENGTH);
-    let entry = Arc::new(Entry { generation, etag, headers: parts.headers, body });
-    cache.put(key, entry.clone());
+    let entry = Arc::new(Entry { generation: generation.unwrap_or(0), etag, headers: parts.headers, body });
+    if generation.is_some() {
+        cache.put(key, entry.clone());
+    }
     Ok(entry)
 }
 
