@@ -117,10 +117,16 @@ impl Connections {
     /// Ready: the file is still where it was opened, a reader reads its layout, the layout is
     /// current, and it can be written.
     pub(super) async fn readiness(&self, expected_layout: i64) -> Result<(), StoreError> {
-        if let Some(path) = &self.path {
-            std::fs::metadata(path).map_err(|e| StoreError::Backend(format!("{}: {e}", self.name).into()))?;
-        }
-        let layout = self.read(|conn| Ok(conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?)).await?;
+        let (path, name) = (self.path.clone(), self.name.clone());
+        let layout = self
+            .read(move |conn| {
+                // An open connection still reads a file that was moved or deleted: ask the path.
+                if let Some(path) = path {
+                    std::fs::metadata(path).map_err(|e| StoreError::Backend(format!("{name}: {e}").into()))?;
+                }
+                Ok(conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?)
+            })
+            .await?;
         if layout > expected_layout {
             return Err(StoreError::Newer(layout));
         }
