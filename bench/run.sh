@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Benchmarks of commerce-policy, each against a baseline measured in the same run.
-# Needs: hyperfine, wrk, curl, /usr/bin/time (Debian: apt-get install hyperfine wrk time curl).
-# Writes bench/results/*.{json,txt}; docs/performance.md quotes them. Not run in CI.
+# Needs: hyperfine, wrk, curl, /usr/bin/time (Debian: apt-get install hyperfine wrk time curl);
+# the static section installs Debian's nginx when it is missing.
+# Writes bench/results/*.{json,txt,md}; docs/performance.md quotes them. Not run in CI.
 # The signin section also needs node and `npm ci --prefix tests/oidc`, and keyctl (keyutils).
-# Usage: bench/run.sh [get] [wrk] [update] [signin] [soak]   (all but soak when none is named)
+# Usage: bench/run.sh [get] [wrk] [static] [update] [signin] [soak]   (all but soak when none is named)
+# BENCH_POSTGRES=postgres://user@host/db adds that store's rows to the static section's table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +16,7 @@ WORK=$(mktemp -d)
 mkdir -p "$OUT"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 export COMMERCE_POLICY_DATA_DIR=$WORK/data
-SECTIONS=${*:-get wrk update signin}
+SECTIONS=${*:-get wrk static update signin}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
 # Starts `serve` with extra flags on a free port; sets URL and PID.
@@ -71,6 +73,12 @@ wrk -t2 -c64 -d20s --latency "$URL/v1.0/policies/AllowSelfServicePurchase/produc
 echo "service RSS after load: $(awk '/VmRSS/ {print $2, $3}' /proc/$PID/status), peak $(awk '/VmHWM/ {print $2, $3}' /proc/$PID/status)" | tee "$OUT/service-rss.txt"
 fi
 kill $PID; wait $PID 2>/dev/null || true
+
+if want static; then
+echo "== 6. the product list: commerce-policy serve vs nginx serving the same bytes as a static file"
+source bench/static.sh
+static_table
+fi
 
 if want update; then
 echo "== 2. update 100 products at 50 ms latency: one call vs one call per product"

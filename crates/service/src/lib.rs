@@ -3,13 +3,16 @@
 //! controls for testing clients (latency, throttling, errors).
 
 pub mod auth;
+mod cache;
 mod error;
 mod etag;
 mod extract;
 mod handlers;
 mod handlers_admin;
 mod handlers_operations;
+mod health;
 pub mod limits;
+mod metrics;
 mod middleware;
 pub mod outbox;
 mod principal;
@@ -24,6 +27,7 @@ use std::time::Duration;
 pub use axum::Router;
 use tokio::net::TcpListener;
 
+pub use cache::DEFAULT_BOUND as DEFAULT_CACHE_BOUND;
 pub use error::ApiError;
 pub use limits::ServerLimits;
 pub use middleware::Simulation;
@@ -42,6 +46,9 @@ pub struct ServiceConfig {
     /// Notified when a change commits mail to the outbox: hand the same one to
     /// [`outbox::deliver`].
     pub outbox: Arc<tokio::sync::Notify>,
+    /// How long after a write through another process (another replica on the same store)
+    /// a cached read may still answer what was there before it.
+    pub cache_bound: Duration,
 }
 
 impl Default for ServiceConfig {
@@ -52,6 +59,7 @@ impl Default for ServiceConfig {
             simulation: Simulation::default(),
             auth: None,
             outbox: Arc::default(),
+            cache_bound: DEFAULT_CACHE_BOUND,
         }
     }
 }
@@ -66,11 +74,16 @@ pub(crate) struct AppState {
     pub(crate) signed_in: bool,
     /// Who changes are attributed to when no one signed in.
     pub(crate) actor: Arc<Actor>,
+    pub(crate) cache: Arc<cache::ReadCache>,
+    pub(crate) metrics: Arc<metrics::Metrics>,
 }
 
 /// The whole service as a router: mount it on a listener with [`serve`], or call it in-process.
 pub fn app(store: Arc<dyn Store>, config: &ServiceConfig) -> Router {
+    let metrics = Arc::new(metrics::Metrics::new());
     let state = AppState {
+        cache: Arc::new(cache::ReadCache::new(store.clone(), config.cache_bound, &metrics)),
+        metrics,
         store,
         actor: Arc::new(Actor::named(config.actor.as_str())),
         outbox: config.outbox.clone(),

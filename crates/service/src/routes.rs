@@ -11,11 +11,12 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::cache::{self, CacheLayer};
 use crate::handlers::*;
 use crate::handlers_admin::*;
 use crate::handlers_operations::*;
 use crate::limits::MAX_BODY_BYTES;
-use crate::{ApiError, AppState, ServiceConfig, auth, middleware};
+use crate::{ApiError, AppState, ServiceConfig, auth, health, metrics, middleware};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -95,6 +96,10 @@ pub(crate) fn router(state: AppState, config: &ServiceConfig) -> axum::Router {
     let (mut admin, _) = administration.split_for_parts();
     let mut doc = all_routes().split_for_parts().1;
     declare_bearer(&mut doc, config.auth.is_some());
+    // Innermost, so what the cache answers has passed the simulation and the token check.
+    let cache = |serves| CacheLayer { cache: state.cache.clone(), serves };
+    v1 = v1.layer(axum::middleware::from_fn_with_state(cache(true), cache::cached));
+    admin = admin.layer(axum::middleware::from_fn_with_state(cache(false), cache::cached));
     if config.simulation.is_active() {
         let simulation = axum::middleware::from_fn_with_state(config.simulation.clone(), middleware::simulate);
         v1 = v1.layer(simulation.clone());
@@ -107,7 +112,10 @@ pub(crate) fn router(state: AppState, config: &ServiceConfig) -> axum::Router {
     }
     let v1 = v1.merge(admin);
     let doc = serde_json::to_value(&doc).unwrap_or_default();
-    v1.route("/healthz", axum::routing::get(healthz))
+    let metrics = state.metrics.clone();
+    v1.route("/healthz", axum::routing::get(health::healthz))
+        .route("/readyz", axum::routing::get(health::readyz))
+        .route("/metrics", axum::routing::get(metrics::metrics))
         .route("/openapi.json", axum::routing::get(move || async move { Json(doc) }))
         .fallback(not_found)
         .with_state(state)
@@ -115,10 +123,7 @@ pub(crate) fn router(state: AppState, config: &ServiceConfig) -> axum::Router {
         .layer(TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, config.request_timeout))
         .layer(axum::middleware::from_fn(middleware::bounded_target))
         .layer(axum::middleware::from_fn(middleware::correlation))
-}
-
-async fn healthz() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok" }))
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::record))
 }
 
 async fn not_found() -> ApiError {

@@ -31,5 +31,6 @@ mod oidc_provider;
 mod resilience;
 mod service_auth;
 mod service_limits;
+mod service_ops;
 mod sign_in;
 mod wire;

@@ -124,10 +124,10 @@ fn reads_answer_while_another_process_holds_the_write_lock_and_writes_get_503() 
 }
 
 /// Makes `path` unwritable even for root (`chattr +i`) or by its mode for anyone else; undone on drop.
-struct Unwritable(PathBuf);
+pub(crate) struct Unwritable(PathBuf);
 
 impl Unwritable {
-    fn new(path: &Path) -> Self {
+    pub(crate) fn new(path: &Path) -> Self {
         let immutable = std::process::Command::new("chattr").arg("+i").arg(path).status().is_ok_and(|s| s.success());
         if !immutable {
             use std::os::unix::fs::PermissionsExt;

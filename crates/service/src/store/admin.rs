@@ -135,6 +135,12 @@ pub trait AdminStore: Send + Sync + 'static {
 
     /// The administration audit log, newest first.
     async fn admin_audit(&self, limit: u32) -> Result<Vec<AdminAuditEntry>, StoreError>;
+
+    /// How many notifications wait in the outbox for delivery, due now or later
+    /// (`/metrics`); `None` where the backend cannot count them cheaply (the default).
+    async fn outbox_backlog(&self) -> Result<Option<u64>, StoreError> {
+        Ok(None)
+    }
 }
 
 /// Which administration rule refused an operation (nothing changed): each is one error code

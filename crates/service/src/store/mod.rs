@@ -142,4 +142,31 @@ pub trait PolicyStore: Send + Sync + 'static {
     ) -> Result<Versioned<TargetPolicy>, StoreError>;
     /// The newest `limit` audit entries, newest first.
     async fn audit(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Whether the store can serve requests now: reachable, its layout the one this build
+    /// knows, writable (`/readyz`). The default reads the policies.
+    async fn readiness(&self) -> Result<(), StoreError> {
+        self.policies().await.map(drop)
+    }
+
+    /// A token that differs from the last one read whenever any writer, in this process or
+    /// another, committed a change since: what read caches check, at most every few
+    /// milliseconds, so it must cost no more than one indexed read. `None`: the store cannot
+    /// tell, and nothing read from it is cached (the default).
+    async fn change_token(&self) -> Result<Option<u64>, StoreError> {
+        Ok(None)
+    }
+
+    /// The store's connections: how many are in use and how many there are (`/metrics`);
+    /// `None` where the backend has no such pool (the default).
+    fn pool_usage(&self) -> Option<PoolUsage> {
+        None
+    }
+}
+
+/// How busy a store's connection pool is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub in_use: usize,
+    pub size: usize,
 }

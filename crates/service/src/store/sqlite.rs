@@ -430,6 +430,18 @@ impl PolicyStore for SqliteStore {
             })
             .await
     }
+
+    async fn readiness(&self) -> Result<(), StoreError> {
+        self.connections.readiness(SCHEMA_VERSION).await
+    }
+
+    async fn change_token(&self) -> Result<Option<u64>, StoreError> {
+        self.connections.change_token().await.map(Some)
+    }
+
+    fn pool_usage(&self) -> Option<super::PoolUsage> {
+        Some(self.connections.usage())
+    }
 }
 
 #[cfg(test)]

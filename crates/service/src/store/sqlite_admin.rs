@@ -234,4 +234,12 @@ impl AdminStore for SqliteStore {
     async fn admin_audit(&self, limit: u32) -> Result<Vec<AdminAuditEntry>, StoreError> {
         self.read(move |conn| rows::admin_audit(conn, limit)).await
     }
+
+    async fn outbox_backlog(&self) -> Result<Option<u64>, StoreError> {
+        self.read(|conn| {
+            let sql = "SELECT COUNT(*) FROM notifications WHERE state = 'Pending'";
+            Ok(Some(conn.prepare_cached(sql)?.query_row([], |r| r.get::<_, i64>(0))?.max(0) as u64))
+        })
+        .await
+    }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use tokio::sync::Semaphore;
 
-use super::StoreError;
+use crate::store::{PoolUsage, StoreError};
 
 /// How a SQLite store is opened.
 #[derive(Debug, Clone)]
@@ -34,12 +34,14 @@ impl Default for StoreOptions {
 struct Turns {
     free: Mutex<Vec<Connection>>,
     turns: Arc<Semaphore>,
+    size: usize,
 }
 
 impl Turns {
     fn new(connections: Vec<Connection>) -> Arc<Self> {
-        let turns = Arc::new(Semaphore::new(connections.len()));
-        Arc::new(Self { free: Mutex::new(connections), turns })
+        let size = connections.len();
+        let turns = Arc::new(Semaphore::new(size));
+        Arc::new(Self { free: Mutex::new(connections), turns, size })
     }
 
     /// Runs `f` with a free connection on the blocking pool, waiting (asynchronously) for one.
@@ -67,9 +69,15 @@ impl Turns {
 /// The writer, the readers, and what to call the store in messages.
 pub(super) struct Connections {
     name: String,
+    /// Where the file is; None for a store in memory.
+    path: Option<std::path::PathBuf>,
     writer: Arc<Turns>,
     /// None for a store in memory.
     readers: Option<Arc<Turns>>,
+    /// A reader of its own that asks `PRAGMA data_version` only: the value one connection
+    /// reads changes whenever another one (in any process) commits, so it must never be a
+    /// connection that writes, nor one of several (each has its own count).
+    watcher: Option<Arc<Turns>>,
     read_only: bool,
 }
 
@@ -90,7 +98,57 @@ impl Connections {
         }
         let name = path.map_or_else(|| "in memory".to_string(), |p| p.display().to_string());
         let readers = (!readers.is_empty()).then(|| Turns::new(readers));
-        Ok(Self { name, writer: Turns::new(vec![writer]), readers, read_only })
+        let watcher = match path {
+            Some(path) => Some(Turns::new(vec![open_reader(path, options.busy_timeout)?])),
+            None => None,
+        };
+        let path = path.map(Path::to_path_buf);
+        Ok(Self { name, path, writer: Turns::new(vec![writer]), readers, watcher, read_only })
+    }
+
+    /// Changes whenever another connection committed since the last call; constant for a
+    /// store in memory, which only this process's writer changes.
+    pub(super) async fn change_token(&self) -> Result<u64, StoreError> {
+        let Some(watcher) = &self.watcher else { return Ok(0) };
+        let read = watcher.run(|conn| Ok(conn.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))? as u64));
+        read.await.map_err(|e| classify(e, &self.name))
+    }
+
+    /// Ready: the file is still where it was opened, a reader reads its layout, the layout is
+    /// current, and it can be written.
+    pub(super) async fn readiness(&self, expected_layout: i64) -> Result<(), StoreError> {
+        let (path, name) = (self.path.clone(), self.name.clone());
+        let layout = self
+            .read(move |conn| {
+                // An open connection still reads a file that was moved or deleted: ask the path.
+                if let Some(path) = path {
+                    std::fs::metadata(path).map_err(|e| StoreError::Backend(format!("{name}: {e}").into()))?;
+                }
+                Ok(conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?)
+            })
+            .await?;
+        if layout > expected_layout {
+            return Err(StoreError::Newer(layout));
+        }
+        if layout < expected_layout {
+            return Err(StoreError::Corrupt(format!(
+                "the store {} is in layout {layout}, not {expected_layout}",
+                self.name
+            )));
+        }
+        if self.read_only {
+            return Err(StoreError::ReadOnly(self.name.clone()));
+        }
+        Ok(())
+    }
+
+    /// Connections in use now (the writer and the readers; not the watcher) and how many there are.
+    pub(super) fn usage(&self) -> PoolUsage {
+        let pools = std::iter::once(&self.writer).chain(self.readers.as_ref());
+        pools.fold(PoolUsage { in_use: 0, size: 0 }, |sum, turns| {
+            let size = turns.size;
+            PoolUsage { in_use: sum.in_use + size - turns.turns.available_permits(), size: sum.size + size }
+        })
     }
 
     pub(super) fn is_read_only(&self) -> bool {
