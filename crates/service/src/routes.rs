@@ -3,12 +3,12 @@
 
 use axum::Json;
 use commerce_model::Scope;
-use commerce_model::admin::CancellationReason;
+use commerce_model::admin::{CancellationReason, IMPORT_BODY_LIMIT};
 use commerce_model::wire::ErrorBody;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::cache::{self, CacheLayer};
@@ -68,7 +68,6 @@ fn v1_routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(list_audit));
     let administration = OpenApiRouter::new()
         .routes(routes!(list_users, add_user))
-        .routes(routes!(import_users))
         .routes(routes!(purchase))
         .routes(routes!(list_subscriptions, add_subscription))
         .routes(routes!(get_subscription))
@@ -80,8 +79,15 @@ fn v1_routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(list_licenses))
         .routes(routes!(license_holders))
         .routes(routes!(list_notifications))
-        .routes(routes!(list_admin_audit));
-    (policies, administration)
+        .routes(routes!(list_admin_audit))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Added after the layer above: a directory's import is the one large body.
+        .routes(
+            routes!(import_users)
+                .layer::<_, std::convert::Infallible>(RequestBodyLimitLayer::new(IMPORT_BODY_LIMIT))
+                .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        );
+    (policies.layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)), administration)
 }
 
 /// The whole table as one router, for its document.
@@ -119,7 +125,8 @@ pub(crate) fn router(state: AppState, config: &ServiceConfig) -> axum::Router {
         .route("/openapi.json", axum::routing::get(move || async move { Json(doc) }))
         .fallback(not_found)
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Each router bounds its own bodies; this bounds the rest (the fallback's).
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES.max(IMPORT_BODY_LIMIT)))
         .layer(TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, config.request_timeout))
         .layer(axum::middleware::from_fn(middleware::bounded_target))
         .layer(axum::middleware::from_fn(middleware::correlation))

@@ -51,14 +51,23 @@ fn import_refused_by_the_service_imports_nothing() {
 }
 
 #[test]
-fn import_of_thousands_of_users_goes_in_requests_the_service_accepts() {
+fn import_of_thousands_of_users_is_all_or_nothing() {
     let t = Tenant::serve();
+    t.add_users(&["ann"]);
     let mut csv = String::from("upn,displayName,mail\n");
     for i in 0..2000 {
         csv.push_str(&format!("user{i}@contoso.test,User {i},user{i}@contoso.test\n"));
     }
+    // Far beyond one 16 KiB body: the import goes in one request, so a refusal at its end
+    // leaves the directory as it was.
+    let refused = t.sb.path("refused.csv");
+    std::fs::write(&refused, format!("{csv}ann@contoso.test,Ann again,\n")).unwrap();
+    let run = t.run(&["users", "import", refused.to_str().unwrap()]);
+    assert_ne!(run.code, 0, "{run:#?}");
+    assert!(run.stderr.contains("ann@contoso.test") && run.stderr.contains("nothing was added"), "{run:#?}");
+    assert_eq!(t.json(None, &["users", "list"]).as_array().unwrap().len(), 1);
     let file = t.sb.path("many.csv");
     std::fs::write(&file, csv).unwrap();
     t.run(&["users", "import", file.to_str().unwrap(), "-o", "json"]).assert_ok();
-    assert_eq!(t.json(None, &["users", "list"]).as_array().unwrap().len(), 2000);
+    assert_eq!(t.json(None, &["users", "list"]).as_array().unwrap().len(), 2001);
 }

@@ -37,11 +37,13 @@ pub async fn run(global: &GlobalArgs, args: UsersArgs) -> Result<(), CliError> {
     }
 }
 
-/// The most a request body of the import holds, below the service's 16 KiB limit.
-const IMPORT_BYTES: usize = 12 * 1024;
+/// The most a request body of the import holds: a margin below the service's limit for the
+/// JSON around the users.
+const IMPORT_BYTES: usize = commerce_model::admin::IMPORT_BODY_LIMIT - 64 * 1024;
 
-/// Imports the users in as few requests as the service's body limit allows: each request is
-/// all or nothing; when a later one is refused, the message says how many came in before.
+/// Imports the users in as few requests as the service's body limit allows (one, for any file
+/// under about 40,000 users): each request is all or nothing; when a later one is refused, the
+/// message says how many came in before.
 async fn import(client: &Client, users: Vec<NewUser>, file: &Path) -> Result<Vec<User>, CliError> {
     let total = users.len();
     let mut added = Vec::with_capacity(total);

@@ -52,9 +52,7 @@ pub fn hint(error: &ClientError) -> Option<&'static str> {
         ("NotEnoughLicenses", _) => {
             " — add licenses to the target (`commerce-policy subscriptions add`) or free some (`licenses unassign`)"
         }
-        ("SubscriptionDeleted", _) => {
-            " — `commerce-policy subscriptions get SUB` shows it"
-        }
+        ("SubscriptionDeleted", _) => " — `commerce-policy subscriptions get SUB` shows it",
         // The service's own words say who may do what.
         (_, 403) if about(&["subscription ", "a purchase ", "only admins", "this caller may read"]) => "",
         (_, 404) if about(&["subscription "]) => {
