@@ -19,7 +19,10 @@ mod binding;
 mod function;
 pub mod syntax;
 
-pub use binding::{COMMON_PARAMETERS, Call, Element, Parameters, bind, bind_positional, calls, command_parameters};
+pub use binding::{
+    ADMIN_OUTPUT, COMMON_PARAMETERS, Call, Element, Parameters, bind, bind_positional, calls, cmdlets_of,
+    command_parameters,
+};
 pub use function::{ALL_SETS, Function, Param, attributes};
 
 // ---------------------------------------------------------------------------------------------
@@ -400,5 +403,33 @@ impl Attribute {
     /// A named argument's string value.
     pub fn string(&self, name: &str) -> Option<String> {
         self.named.get(&name.to_ascii_lowercase()).and_then(|v| v.str().map(str::to_string))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameter sets that run subcommands of their own
+
+/// The subcommand a cmdlet's entry runs in a parameter set: its `SetCommands` entry for that
+/// set, else its `Command`.
+pub fn set_command(entry: &Value, set: &str) -> Vec<String> {
+    entry
+        .get("SetCommands")
+        .and_then(|c| c.get(set))
+        .or_else(|| entry.get("Command"))
+        .map(Value::strings)
+        .unwrap_or_default()
+}
+
+/// The parameter sets in which a mapping of the command table reaches the binary: those its
+/// `Sets` names; else those of its parameter; else (a common parameter, an implied flag) every
+/// set of the function.
+pub fn mapping_sets(function: &Function, param: &str, mapping: &Value) -> Vec<String> {
+    if let Some(sets) = mapping.get("Sets") {
+        return sets.strings();
+    }
+    let all = function.sets();
+    match function.param(param) {
+        Some(declared) => all.into_iter().filter(|set| declared.membership(set).is_some()).collect(),
+        None => all.into_iter().collect(),
     }
 }
