@@ -26,7 +26,7 @@ function New-CommerceUser {
     it: the token says who acts.
 
     .EXAMPLE
-    New-CommerceUser -UserPrincipalName ann@contoso.com -DisplayName 'Ann Muñoz' -Mail ann@contoso.com
+    New-CommerceUser -UserPrincipalName ann@contoso.com -DisplayName 'Ann Smith' -Mail ann@contoso.com
 
     .OUTPUTS
     CommercePolicy.User

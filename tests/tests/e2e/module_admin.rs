@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use commerce_e2e::Sandbox;
 use commerce_e2e::powershell::{
-    ADMIN_OUTPUT, Script, Value, bind, calls, category_of_exit_code, cmdlets_of, command_table, invoker,
+    ADMIN_OUTPUT, ALL_SETS, Script, Value, bind, calls, category_of_exit_code, cmdlets_of, command_table, invoker,
     public_functions,
 };
 use serde_json::Value as Json;
@@ -22,6 +22,42 @@ pub const ADMIN_TYPE_NAMES: &[&str] = &[
     "CommercePolicy.Outcome",
     "CommercePolicy.Subscription",
     "CommercePolicy.User",
+];
+
+/// A cmdlet's parameter sets, each as its parameters (`Name?` when optional).
+pub type Sets = &'static [(&'static str, &'static [&'static str])];
+
+/// The administration cmdlets: name, default set, and sets (module_parameter_sets holds the
+/// module's functions to these, with the MSCommerce ones).
+pub const ADMIN_PARAMETER_SETS: &[(&str, Option<&str>, Sets)] = &[
+    ("Add-CommerceLicenseAssignment", None, &[(ALL_SETS, &["SubscriptionId", "UserPrincipalName", "As?"])]),
+    ("Remove-CommerceLicenseAssignment", None, &[(ALL_SETS, &["SubscriptionId", "UserPrincipalName", "As?"])]),
+    ("Export-CommerceSelfServiceUser", None, &[(ALL_SETS, &["SubscriptionId", "Path?", "As?"])]),
+    ("Get-CommerceNotification", None, &[(ALL_SETS, &["As?"])]),
+    ("Get-CommerceSelfServiceLicense", None, &[(ALL_SETS, &["ProductId?", "SelfService?", "As?"])]),
+    (
+        "Get-CommerceSelfServiceSubscription",
+        Some("List"),
+        &[
+            ("Id", &["SubscriptionId", "As?"]),
+            ("List", &["ProductId?", "Purchaser?", "Status?", "SelfService?", "As?"]),
+        ],
+    ),
+    ("Get-CommerceUser", None, &[(ALL_SETS, &["As?"])]),
+    ("Import-CommerceUser", None, &[(ALL_SETS, &["Path", "As?"])]),
+    ("Invoke-CommerceLicenseCentralization", None, &[(ALL_SETS, &["ProductId", "TargetSubscriptionId", "As?"])]),
+    ("Move-CommerceSelfServiceUser", None, &[(ALL_SETS, &["SubscriptionId", "TargetSubscriptionId", "As?"])]),
+    ("New-CommerceSelfServicePurchase", None, &[(ALL_SETS, &["ProductId", "Quantity", "Trial?", "As?"])]),
+    ("New-CommerceSubscription", None, &[(ALL_SETS, &["ProductId", "Quantity", "As?"])]),
+    ("New-CommerceUser", None, &[(ALL_SETS, &["UserPrincipalName", "DisplayName", "Mail?", "As?"])]),
+    (
+        "Stop-CommerceSelfServiceSubscription",
+        Some("TakeOver"),
+        &[
+            ("Purchaser", &["SubscriptionId", "Reason?", "ReasonText?", "AsPurchaser", "As?"]),
+            ("TakeOver", &["SubscriptionId", "Reason", "ReasonText?", "As?"]),
+        ],
+    ),
 ];
 
 /// A product that the embedded store's catalogue sells self-service (Clipchamp Premium).
@@ -51,7 +87,17 @@ impl Tenant {
         ]);
         tenant.ok(&["users", "add", "--upn", "bob@contoso.com", "--display-name", "Bob, Jr."]);
         let bought = tenant.buy("ann@contoso.com");
-        tenant.ok(&["licenses", "assign", "--subscription", &bought, "--user", "ann@contoso.com,bob@contoso.com"]);
+        // Its purchaser assigns them: an admin may not before taking it over.
+        tenant.ok(&[
+            "licenses",
+            "assign",
+            "--subscription",
+            &bought,
+            "--user",
+            "ann@contoso.com,bob@contoso.com",
+            "--as",
+            "ann@contoso.com",
+        ]);
         let central = tenant.ok(&["subscriptions", "add", "--product-id", PRODUCT, "--quantity", "5"]);
         Tenant { central: id(&central), bought, ..tenant }
     }
@@ -64,8 +110,9 @@ impl Tenant {
     }
 
     fn run(&self, args: &[&str]) -> commerce_e2e::Run {
-        let mut all = args.to_vec();
-        all.extend(["--output", "json", "--log-format", "json"]);
+        // Global flags first: a positional argument after `--` ends the command line.
+        let mut all = vec!["--output", "json", "--log-format", "json"];
+        all.extend_from_slice(args);
         self.sandbox.against("local").run(&all)
     }
 
