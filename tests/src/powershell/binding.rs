@@ -134,7 +134,7 @@ pub fn piped_properties(script: &Script, node: Node) -> Option<Vec<&'static str>
         if is("Get-MSCommercePolicies") || is("Get-MSCommercePolicy") {
             return Some(vec!["PolicyId", "Description", "DefaultValue"]);
         }
-        if let Some((_, properties)) = ADMIN_OUTPUT.iter().find(|(cmdlet, _)| cmdlets_of(cmdlet).any(|c| is(c))) {
+        if let Some((_, properties)) = ADMIN_OUTPUT.iter().find(|(cmdlet, _)| cmdlets_of(cmdlet).any(&is)) {
             return Some(properties.to_vec());
         }
         if is("Get-ChildItem") || is("Get-Item") || is("dir") || is("ls") {

@@ -207,7 +207,7 @@ fn check_mapping(
     if let Some(env) = env {
         // The flag's own variable, or one its help says goes with it (a PFX password).
         let real = arg["env"].as_str();
-        if real != Some(env) && !flag_help(&command, flag).contains(env) {
+        if real != Some(env) && !flag_help(command, flag).contains(env) {
             problems.push(format!(
                     "{at}: the module passes {env}, but the binary reads {flag} from {real:?} and its help does not name {env}"
                 ));
@@ -216,7 +216,7 @@ fn check_mapping(
     if let Some(desktop) = mapping.get("DesktopEnv").and_then(Value::str) {
         // Windows PowerShell's stdin starts with a byte order mark: the secret goes in the
         // variable the binary reads for that flag instead.
-        if !is("SecretStdin") || !flag_help(&command, flag).contains(desktop) {
+        if !is("SecretStdin") || !flag_help(command, flag).contains(desktop) {
             problems.push(format!("{at}: DesktopEnv {desktop} must go with SecretStdin and be named by {flag}'s help"));
         }
     }
@@ -224,7 +224,7 @@ fn check_mapping(
         if !secure {
             problems.push(format!("{at}: a secret on stdin must come from a [SecureString] parameter"));
         }
-        if !flag_help(&command, flag).contains("stdin") {
+        if !flag_help(command, flag).contains("stdin") {
             problems.push(format!("{at}: the help of {flag} does not say that it reads stdin"));
         }
     }
