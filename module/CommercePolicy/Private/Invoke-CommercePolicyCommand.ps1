@@ -49,12 +49,8 @@ function Invoke-CommercePolicyCommand {
 
     if ($Preview) {
         # -WhatIf may come from $WhatIfPreference rather than the command line.
-        $asked = @{}
-        foreach ($key in $Parameters.Keys) {
-            $asked[$key] = $Parameters[$key]
-        }
-        $asked.WhatIf = $true
-        $Parameters = $asked
+        $Parameters = Copy-CommercePolicyParameter -Parameters $Parameters
+        $Parameters.WhatIf = $true
     }
     $entry = $script:CommandTable[$CommandName]
     $call = New-CommercePolicyCall -Cmdlet $Cmdlet -CommandName $CommandName -Parameters $Parameters
@@ -145,4 +141,26 @@ function Invoke-CommercePolicyChange {
     }
     $script:CompletionCache = @{}
     Invoke-CommercePolicyCommand -Cmdlet $Cmdlet -CommandName $CommandName -Parameters $Parameters -TargetObject $Target
+}
+
+function Copy-CommercePolicyParameter {
+    <#
+    .SYNOPSIS
+    A hashtable copy of a cmdlet's bound parameters, for a call that adds or leaves out some
+    ($PSBoundParameters itself is the cmdlet's own and must stay as it is).
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyCollection()]
+        [System.Collections.IDictionary]
+        $Parameters
+    )
+
+    $copy = @{}
+    foreach ($key in $Parameters.Keys) {
+        $copy[$key] = $Parameters[$key]
+    }
+    $copy
 }

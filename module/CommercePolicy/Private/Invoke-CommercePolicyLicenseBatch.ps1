@@ -19,10 +19,15 @@ function Initialize-CommercePolicyLicenseBatch {
 function Add-CommercePolicyLicenseBatch {
     <#
     .SYNOPSIS
-    Adds one user to the batch of a subscription.
+    Adds users to the batch of a subscription, each one that ShouldProcess approves (-WhatIf
+    shows a line per user, -Confirm asks per user).
     #>
     [CmdletBinding()]
     param(
+        [Parameter(Mandatory = $true)]
+        [System.Management.Automation.PSCmdlet]
+        $Cmdlet,
+
         [Parameter(Mandatory = $true)]
         [AllowEmptyCollection()]
         [System.Collections.Specialized.OrderedDictionary]
@@ -33,14 +38,23 @@ function Add-CommercePolicyLicenseBatch {
         $SubscriptionId,
 
         [Parameter(Mandatory = $true)]
+        [string[]]
+        $User,
+
+        [Parameter(Mandatory = $true)]
         [string]
-        $User
+        $Action
     )
 
-    if (-not $Batches.Contains($SubscriptionId)) {
-        $Batches[$SubscriptionId] = New-Object System.Collections.Generic.List[string]
+    foreach ($name in $User) {
+        if (-not $Cmdlet.ShouldProcess($name, ('{0} in subscription {1}' -f $Action, $SubscriptionId))) {
+            continue
+        }
+        if (-not $Batches.Contains($SubscriptionId)) {
+            $Batches[$SubscriptionId] = New-Object System.Collections.Generic.List[string]
+        }
+        $Batches[$SubscriptionId].Add($name)
     }
-    $Batches[$SubscriptionId].Add($User)
 }
 
 function Invoke-CommercePolicyLicenseBatch {

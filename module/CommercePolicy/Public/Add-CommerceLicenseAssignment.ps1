@@ -66,11 +66,7 @@ function Add-CommerceLicenseAssignment {
     }
 
     process {
-        foreach ($user in $UserPrincipalName) {
-            if ($PSCmdlet.ShouldProcess($user, ('Assign a license to this user in subscription {0}' -f $SubscriptionId))) {
-                Add-CommercePolicyLicenseBatch -Batches $batches -SubscriptionId $SubscriptionId -User $user
-            }
-        }
+        Add-CommercePolicyLicenseBatch -Cmdlet $PSCmdlet -Batches $batches -SubscriptionId $SubscriptionId -User $UserPrincipalName -Action 'Assign a license to this user'
     }
 
     end {

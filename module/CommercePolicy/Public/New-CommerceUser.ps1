@@ -62,10 +62,7 @@ function New-CommerceUser {
     )
 
     process {
-        $parameters = @{}
-        foreach ($key in $PSBoundParameters.Keys) {
-            $parameters[$key] = $PSBoundParameters[$key]
-        }
+        $parameters = Copy-CommercePolicyParameter -Parameters $PSBoundParameters
         if ([string]::IsNullOrEmpty($Mail)) {
             # An empty Mail column of a CSV file means no mail address.
             $parameters.Remove('Mail')

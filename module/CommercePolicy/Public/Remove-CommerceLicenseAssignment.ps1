@@ -66,11 +66,7 @@ function Remove-CommerceLicenseAssignment {
     }
 
     process {
-        foreach ($user in $UserPrincipalName) {
-            if ($PSCmdlet.ShouldProcess($user, ('Take the license back from this user in subscription {0}' -f $SubscriptionId))) {
-                Add-CommercePolicyLicenseBatch -Batches $batches -SubscriptionId $SubscriptionId -User $user
-            }
-        }
+        Add-CommercePolicyLicenseBatch -Cmdlet $PSCmdlet -Batches $batches -SubscriptionId $SubscriptionId -User $UserPrincipalName -Action 'Take the license back from this user'
     }
 
     end {

@@ -90,10 +90,7 @@ function Stop-CommerceSelfServiceSubscription {
     )
 
     process {
-        $parameters = @{}
-        foreach ($key in $PSBoundParameters.Keys) {
-            $parameters[$key] = $PSBoundParameters[$key]
-        }
+        $parameters = Copy-CommercePolicyParameter -Parameters $PSBoundParameters
         $action = 'Take it over and cancel it: its users lose their licenses'
         $preview = [bool] $WhatIfPreference
         if ($PSCmdlet.ParameterSetName -eq 'Purchaser') {
