@@ -433,3 +433,33 @@ pub fn mapping_sets(function: &Function, param: &str, mapping: &Value) -> Vec<St
         None => all.into_iter().collect(),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// What the binary says of a parameter's type and a flag
+
+/// Whether a parameter's type is a SecureString.
+pub fn is_secure_string(param: &Param) -> bool {
+    let name = param.type_name.trim_matches(|c| c == '[' || c == ']').to_ascii_lowercase();
+    name == "securestring" || name == "system.security.securestring"
+}
+
+/// The text of one flag in the `--help` of a subcommand: its line and the lines it wraps onto.
+pub fn flag_help(command: &[String], flag: &str) -> String {
+    let output = Command::new(binary()).args(command).arg("--help").output().expect("run --help");
+    assert!(output.status.success(), "{} --help failed", command.join(" "));
+    let help = String::from_utf8_lossy(&output.stdout).into_owned();
+    let mut text = String::new();
+    let mut inside = false;
+    for line in help.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('-') {
+            // `--flag <VALUE>  help`, or `-o, --output <OUTPUT>  help`.
+            inside = trimmed.split([' ', ',']).any(|word| word == flag);
+        }
+        if inside {
+            text.push_str(trimmed);
+            text.push(' ');
+        }
+    }
+    text
+}

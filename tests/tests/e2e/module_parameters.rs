@@ -1,14 +1,14 @@
 //! Every cmdlet parameter of the PowerShell module maps onto a flag that the real binary accepts
 //! (its own `describe-cli` tree): the command table and what the invoker reads of it, the
-//! session, secrets, the parameter sets against each subcommand's required arguments, and tab
-//! completion.
+//! session, secrets, and the parameter sets against each subcommand's required arguments.
 
 use std::collections::BTreeSet;
 use std::process::Command;
 
 use commerce_e2e::powershell::{
-    Function, Param, Script, Value, binary_arg, category_of_exit_code, command_parameters, command_table, command_tree,
-    invoker, mapping_sets, module_data, module_dir, powershell_files, psm1, public_functions, set_command, subcommand,
+    Function, Param, Script, Value, binary_arg, category_of_exit_code, command_table, command_tree, flag_help, invoker,
+    is_secure_string, mapping_sets, module_data, module_dir, powershell_files, psm1, public_functions, set_command,
+    subcommand,
 };
 use commerce_e2e::{Sandbox, binary};
 use serde_json::Value as Json;
@@ -33,33 +33,6 @@ const UNMAPPED_ALLOWED: &[(&str, &str, &str)] = &[
         "chooses the Purchaser parameter set, and with it the subcommand `subscriptions cancel`",
     ),
 ];
-
-/// Whether a parameter's type is a SecureString.
-fn is_secure_string(param: &Param) -> bool {
-    let name = param.type_name.trim_matches(|c| c == '[' || c == ']').to_ascii_lowercase();
-    name == "securestring" || name == "system.security.securestring"
-}
-
-/// The text of one flag in the `--help` of a subcommand: its line and the lines it wraps onto.
-fn flag_help(command: &[String], flag: &str) -> String {
-    let output = Command::new(binary()).args(command).arg("--help").output().expect("run --help");
-    assert!(output.status.success(), "{} --help failed", command.join(" "));
-    let help = String::from_utf8_lossy(&output.stdout).into_owned();
-    let mut text = String::new();
-    let mut inside = false;
-    for line in help.lines() {
-        let trimmed = line.trim_start();
-        if trimmed.starts_with('-') {
-            // `--flag <VALUE>  help`, or `-o, --output <OUTPUT>  help`.
-            inside = trimmed.split([' ', ',']).any(|word| word == flag);
-        }
-        if inside {
-            text.push_str(trimmed);
-            text.push(' ');
-        }
-    }
-    text
-}
 
 // ---------------------------------------------------------------------------------------------
 // Every parameter maps onto a flag the binary really accepts
@@ -507,40 +480,4 @@ fn every_flag_the_module_writes_is_one_the_binary_accepts() {
 /// global switch it takes before any subcommand.
 fn accepted_as_hidden_global_switch(flag: &str) -> bool {
     Command::new(binary()).args([flag, "describe-cli"]).output().is_ok_and(|o| o.status.success())
-}
-
-#[test]
-fn every_policy_product_offer_type_and_subscription_parameter_has_tab_completion() {
-    let script = psm1();
-    let functions = public_functions();
-    // (cmdlet, parameter) pairs that a Register-ArgumentCompleter covers.
-    let mut completed = BTreeSet::new();
-    for node in script.nodes().into_iter().filter(|n| n.kind() == "command") {
-        let Some((command, parameters)) = command_parameters(&script, node) else { continue };
-        if !command.eq_ignore_ascii_case("Register-ArgumentCompleter") {
-            continue;
-        }
-        let argument = |name: &str| {
-            let (_, value) = parameters.iter().find(|(p, _)| p.eq_ignore_ascii_case(name))?;
-            Some(Value::read(&script, (*value)?).strings())
-        };
-        let cmdlets = argument("CommandName").unwrap_or_default();
-        let parameter = argument("ParameterName").unwrap_or_default().concat();
-        for cmdlet in cmdlets {
-            let has = functions.iter().find(|f| f.name == cmdlet).is_some_and(|f| f.param(&parameter).is_some());
-            assert!(has, "{}: completes -{parameter} of {cmdlet}, which has no such parameter", script.at(node));
-            completed.insert((cmdlet, parameter.clone()));
-        }
-    }
-    for function in &functions {
-        for param in ["PolicyId", "ProductId", "OfferType", "SubscriptionId", "TargetSubscriptionId"] {
-            if function.param(param).is_some() {
-                assert!(
-                    completed.contains(&(function.name.clone(), param.to_string())),
-                    "-{param} of {} has no completer",
-                    function.name
-                );
-            }
-        }
-    }
 }
