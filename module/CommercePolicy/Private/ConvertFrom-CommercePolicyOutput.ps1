@@ -144,7 +144,13 @@ function Write-CommercePolicyItem {
     # Products carry ProductId; offer types (and other scopes) ScopeId.
     $id = Get-CommercePolicyProperty -InputObject $Item -Name 'ProductId', 'ScopeId'
     if ($null -ne $properties['CorrelationId'] -and $null -ne $Item.CorrelationId) {
-        Write-Verbose ('{0}: {1} (correlation id {2})' -f $id, $Item.Status, $Item.CorrelationId)
+        if ($null -ne $id) {
+            Write-Verbose ('{0}: {1} (correlation id {2})' -f $id, $Item.Status, $Item.CorrelationId)
+        }
+        else {
+            # An administration outcome: the whole operation has one correlation id.
+            Write-Verbose ('correlation id {0}' -f $Item.CorrelationId)
+        }
     }
     $typeName = $Entry.TypeName
     if ($null -ne $Entry.ScopeTypeName -and $null -ne $properties['Scope']) {

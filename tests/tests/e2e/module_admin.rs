@@ -356,3 +356,29 @@ fn export_with_a_path_asks_the_binary_for_its_csv_file() {
     assert!(csv.starts_with("\u{feff}UserPrincipalName,DisplayName,Mail,"), "{csv}");
     assert!(csv.contains("\"Bob, Jr.\"") && csv.contains("Ann Muñoz"), "{csv}");
 }
+
+#[test]
+fn subscription_ids_complete_from_the_active_subscriptions_the_binary_lists() {
+    // The completer asks `subscriptions list --status Active` through the Get- cmdlet's entry,
+    // and shows the product and the purchaser, which that listing prints.
+    let source = invoker().source;
+    assert!(
+        source.contains("$ask.CommandName = 'Get-CommerceSelfServiceSubscription'"),
+        "asked as the Get- cmdlet asks"
+    );
+    assert!(source.contains("$ask.Parameters = @{ Status = 'Active' }"), "only active subscriptions");
+    let functions = public_functions();
+    let get = functions.iter().find(|f| f.name == "Get-CommerceSelfServiceSubscription").expect("Get-");
+    let statuses = get.param("Status").and_then(|p| p.validate_set()).unwrap_or_default();
+    assert!(statuses.contains(&"Active".to_string()), "{statuses:?}");
+    let tenant = Tenant::new();
+    tenant.ok(&["subscriptions", "cancel", "--as", "ann@contoso.com", "--", &tenant.bought]);
+    let listed = tenant.ok(&["subscriptions", "list", "--status", "Active"]);
+    let ids: Vec<&str> = listed.as_array().into_iter().flatten().filter_map(|s| s["SubscriptionId"].as_str()).collect();
+    assert_eq!(ids, [tenant.central.as_str()], "the cancelled purchase is not offered: {listed}");
+    // The tooltip reads the purchaser; the id and the product name are the choice's Id and Name.
+    assert!(source.contains("$item.Purchaser"), "the tooltip names the purchaser");
+    for property in ["SubscriptionId", "ProductName", "Purchaser"] {
+        assert!(listed[0].get(property).is_some(), "{property}: {listed}");
+    }
+}
