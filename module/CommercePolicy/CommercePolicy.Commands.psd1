@@ -6,6 +6,9 @@
 #
 # Commands.<cmdlet>:
 #   Command           the subcommand, as its words
+#   SetCommands       the subcommand of a parameter set whose subcommand differs from Command,
+#                     by the set's name (Get-CommerceSelfServiceSubscription -SubscriptionId reads
+#                     one with `subscriptions get`, the other set lists)
 #   TypeName          the type name given to the JSON objects it prints ('' for none)
 #   ScopeTypeName     the type name of objects that carry Scope properties (offer types)
 #   Output            'Objects' (the default) or 'Text' (the binary's output as it is)
@@ -39,6 +42,11 @@
 #               it reaches the binary, whose working directory is the process's, not that location
 #   Unmapped    accepted, given to nothing (the reason): for MSCommerce compatibility, or handled
 #               by the cmdlet itself
+#   Sets        the mapping applies only in these parameter sets (for a common parameter such as
+#               -WhatIf, or an implied flag, which belong to every set): a subcommand of another
+#               set lacks the flag, and the cmdlet handles the parameter itself there
+#   OutputFormat with this parameter the binary is asked for this --output format instead of
+#               json: the format of a file it writes (Export-CommerceSelfServiceUser -Path: CSV)
 @{
     Commands          = @{
         'Connect-MSCommerce'             = @{
@@ -163,6 +171,155 @@
                 PolicyId = @{ Flag = '--policy-id' }
                 Default  = @{ Flag = '--default' }
                 Path     = @{ Flag = '--out'; Path = $true }
+            }
+        }
+
+        # The self-service purchase administration (docs/admin.md): the binary's `users`,
+        # `purchase`, `subscriptions`, `licenses`, `centralize` and `notifications`. Their JSON
+        # properties are the binary's PascalCase ones as they are. -As is the binary's --as UPN
+        # (the user who acts, on a service without sign-in).
+        'Get-CommerceSelfServiceSubscription'  = @{
+            Command        = @('subscriptions', 'list')
+            SetCommands    = @{ Id = @('subscriptions', 'get') }
+            TypeName       = 'CommercePolicy.Subscription'
+            DateProperties = @('Created', 'ExpiresOn')
+            Parameters     = @{
+                SubscriptionId = @{ Positional = 'subscription' }
+                ProductId      = @{ Flag = '--product-id' }
+                Purchaser      = @{ Flag = '--purchaser' }
+                Status         = @{ Flag = '--status' }
+                SelfService    = @{ Flag = '--self-service'; Switch = $true }
+                As             = @{ Flag = '--as' }
+            }
+        }
+        'Get-CommerceSelfServiceLicense'       = @{
+            Command    = @('licenses', 'list')
+            TypeName   = 'CommercePolicy.License'
+            Parameters = @{
+                ProductId   = @{ Flag = '--product-id' }
+                SelfService = @{ Flag = '--self-service'; Switch = $true }
+                As          = @{ Flag = '--as' }
+            }
+        }
+        'Export-CommerceSelfServiceUser'       = @{
+            Command    = @('licenses', 'export')
+            TypeName   = 'CommercePolicy.LicenseHolder'
+            Parameters = @{
+                SubscriptionId = @{ Flag = '--subscription'; Stdin = $true }
+                Path           = @{ Flag = '--out'; Path = $true; OutputFormat = 'csv' }
+                As             = @{ Flag = '--as' }
+            }
+        }
+        'Move-CommerceSelfServiceUser'         = @{
+            Command    = @('subscriptions', 'take-over')
+            TypeName   = 'CommercePolicy.Outcome'
+            Parameters = @{
+                SubscriptionId       = @{ Positional = 'subscription' }
+                TargetSubscriptionId = @{ Flag = '--move-to' }
+                As                   = @{ Flag = '--as' }
+                WhatIf               = @{ Flag = '--what-if'; Switch = $true }
+            }
+        }
+        'Stop-CommerceSelfServiceSubscription' = @{
+            # Set TakeOver (an admin): take-over --cancel; set Purchaser (-AsPurchaser): the
+            # purchaser cancels their own with `subscriptions cancel`, which has no --what-if.
+            Command     = @('subscriptions', 'take-over')
+            SetCommands = @{ Purchaser = @('subscriptions', 'cancel') }
+            TypeName    = 'CommercePolicy.Outcome'
+            Parameters  = @{
+                SubscriptionId = @{ Positional = 'subscription' }
+                Reason         = @{ Flag = '--reason' }
+                ReasonText     = @{ Flag = '--reason-text' }
+                As             = @{ Flag = '--as' }
+                AsPurchaser    = @{ Unmapped = 'chooses the Purchaser parameter set, and with it the subcommand subscriptions cancel' }
+                WhatIf         = @{ Flag = '--what-if'; Switch = $true; Sets = @('TakeOver') }
+            }
+            Implied     = @{
+                Cancel = @{ Flag = '--cancel'; Switch = $true; Sets = @('TakeOver') }
+            }
+        }
+        'Invoke-CommerceLicenseCentralization' = @{
+            Command    = @('centralize')
+            TypeName   = 'CommercePolicy.Outcome'
+            Parameters = @{
+                ProductId            = @{ Flag = '--product-id' }
+                TargetSubscriptionId = @{ Flag = '--to' }
+                As                   = @{ Flag = '--as' }
+                WhatIf               = @{ Flag = '--what-if'; Switch = $true }
+            }
+        }
+        'New-CommerceSelfServicePurchase'      = @{
+            Command        = @('purchase')
+            TypeName       = 'CommercePolicy.Subscription'
+            DateProperties = @('Created', 'ExpiresOn')
+            Parameters     = @{
+                ProductId = @{ Flag = '--product-id' }
+                Quantity  = @{ Flag = '--quantity' }
+                Trial     = @{ Flag = '--trial'; Switch = $true }
+                As        = @{ Flag = '--as' }
+            }
+        }
+        'New-CommerceSubscription'             = @{
+            Command        = @('subscriptions', 'add')
+            TypeName       = 'CommercePolicy.Subscription'
+            DateProperties = @('Created', 'ExpiresOn')
+            Parameters     = @{
+                ProductId = @{ Flag = '--product-id' }
+                Quantity  = @{ Flag = '--quantity' }
+                As        = @{ Flag = '--as' }
+            }
+        }
+        'Add-CommerceLicenseAssignment'        = @{
+            Command        = @('licenses', 'assign')
+            TypeName       = 'CommercePolicy.Subscription'
+            DateProperties = @('Created', 'ExpiresOn')
+            Parameters     = @{
+                SubscriptionId    = @{ Flag = '--subscription' }
+                UserPrincipalName = @{ Flag = '--user' }
+                As                = @{ Flag = '--as' }
+            }
+        }
+        'Remove-CommerceLicenseAssignment'     = @{
+            Command        = @('licenses', 'unassign')
+            TypeName       = 'CommercePolicy.Subscription'
+            DateProperties = @('Created', 'ExpiresOn')
+            Parameters     = @{
+                SubscriptionId    = @{ Flag = '--subscription' }
+                UserPrincipalName = @{ Flag = '--user' }
+                As                = @{ Flag = '--as' }
+            }
+        }
+        'Get-CommerceUser'                     = @{
+            Command    = @('users', 'list')
+            TypeName   = 'CommercePolicy.User'
+            Parameters = @{
+                As = @{ Flag = '--as' }
+            }
+        }
+        'New-CommerceUser'                     = @{
+            Command    = @('users', 'add')
+            TypeName   = 'CommercePolicy.User'
+            Parameters = @{
+                UserPrincipalName = @{ Flag = '--upn' }
+                DisplayName       = @{ Flag = '--display-name' }
+                Mail              = @{ Flag = '--mail' }
+                As                = @{ Flag = '--as' }
+            }
+        }
+        'Import-CommerceUser'                  = @{
+            Command    = @('users', 'import')
+            TypeName   = 'CommercePolicy.User'
+            Parameters = @{
+                Path = @{ Positional = 'file'; Path = $true }
+                As   = @{ Flag = '--as' }
+            }
+        }
+        'Get-CommerceNotification'             = @{
+            Command        = @('notifications', 'list')
+            TypeName       = 'CommercePolicy.Notification'
+            DateProperties = @('Created', 'Delivered')
+            Parameters     = @{
+                As = @{ Flag = '--as' }
             }
         }
     }

@@ -1,4 +1,5 @@
-# CommercePolicy: MSCommerce's cmdlets over the commerce-policy binary.
+# CommercePolicy: MSCommerce's cmdlets over the commerce-policy binary, and the self-service
+# purchase administration's cmdlets over its administration commands.
 #
 # The binary owns all logic (HTTP, sign-in, retries, validation, batching, where commands go).
 # This module binds parameters, runs the binary's subcommand with --output json, and turns its
@@ -42,7 +43,7 @@ Register-ArgumentCompleter -CommandName @('Get-MSCommercePolicy', 'Get-MSCommerc
     Get-CommercePolicyCompletion -Kind 'PolicyId' -WordToComplete $wordToComplete -FakeBoundParameters $fakeBoundParameters -ErrorAction Ignore -WarningAction Ignore -InformationAction Ignore
 }
 
-Register-ArgumentCompleter -CommandName @('Get-MSCommerceProductPolicy', 'Update-MSCommerceProductPolicy') -ParameterName 'ProductId' -ScriptBlock {
+Register-ArgumentCompleter -CommandName @('Get-MSCommerceProductPolicy', 'Update-MSCommerceProductPolicy', 'Get-CommerceSelfServiceSubscription', 'Get-CommerceSelfServiceLicense', 'Invoke-CommerceLicenseCentralization', 'New-CommerceSelfServicePurchase', 'New-CommerceSubscription') -ParameterName 'ProductId' -ScriptBlock {
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
     Get-CommercePolicyCompletion -Kind 'ProductId' -WordToComplete $wordToComplete -FakeBoundParameters $fakeBoundParameters -ErrorAction Ignore -WarningAction Ignore -InformationAction Ignore
 }
@@ -50,6 +51,18 @@ Register-ArgumentCompleter -CommandName @('Get-MSCommerceProductPolicy', 'Update
 Register-ArgumentCompleter -CommandName @('Get-MSCommerceProductPolicy', 'Update-MSCommerceProductPolicy') -ParameterName 'OfferType' -ScriptBlock {
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
     Get-CommercePolicyCompletion -Kind 'OfferType' -WordToComplete $wordToComplete -FakeBoundParameters $fakeBoundParameters -ErrorAction Ignore -WarningAction Ignore -InformationAction Ignore
+}
+
+# Subscription ids of the administration cmdlets: the active subscriptions, self-service and
+# central, with their product and purchaser as tooltips.
+Register-ArgumentCompleter -CommandName @('Get-CommerceSelfServiceSubscription', 'Export-CommerceSelfServiceUser', 'Move-CommerceSelfServiceUser', 'Stop-CommerceSelfServiceSubscription', 'Add-CommerceLicenseAssignment', 'Remove-CommerceLicenseAssignment') -ParameterName 'SubscriptionId' -ScriptBlock {
+    param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
+    Get-CommercePolicyCompletion -Kind 'SubscriptionId' -WordToComplete $wordToComplete -FakeBoundParameters $fakeBoundParameters -ErrorAction Ignore -WarningAction Ignore -InformationAction Ignore
+}
+
+Register-ArgumentCompleter -CommandName @('Move-CommerceSelfServiceUser', 'Invoke-CommerceLicenseCentralization') -ParameterName 'TargetSubscriptionId' -ScriptBlock {
+    param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
+    Get-CommercePolicyCompletion -Kind 'SubscriptionId' -WordToComplete $wordToComplete -FakeBoundParameters $fakeBoundParameters -ErrorAction Ignore -WarningAction Ignore -InformationAction Ignore
 }
 
 Export-ModuleMember -Function $publicFunctions

@@ -38,10 +38,12 @@ AfterAll {
 }
 
 Describe 'The module''s files' {
-    It 'exports the ten public cmdlets and no helper' {
-        @(Get-Command -Module CommercePolicy).Count | Should -Be 10
+    It 'exports the twenty-four public cmdlets and no helper' {
+        @(Get-Command -Module CommercePolicy).Count | Should -Be 24
         Get-Command -Name 'Invoke-CommercePolicyCommand' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Get-Command -Name 'New-CommercePolicyCall' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Get-Command -Name 'Invoke-CommercePolicyChange' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Get-Command -Name 'Add-CommercePolicyLicenseBatch' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
     It 'keeps Get-Help working for a cmdlet of its own file' {

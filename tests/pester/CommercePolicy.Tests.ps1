@@ -26,7 +26,7 @@ Describe 'The module' {
     It 'has a valid manifest that exports the MSCommerce cmdlets' {
         $manifest = Test-ModuleManifest -Path (Join-Path (Join-Path (Join-Path (Join-Path $PSScriptRoot '..') '..') 'module') 'CommercePolicy/CommercePolicy.psd1')
         $manifest.ExportedFunctions.Keys | Should -Contain 'Update-MSCommerceProductPolicy'
-        (Get-Command -Module CommercePolicy).Count | Should -Be 10
+        (Get-Command -Module CommercePolicy).Count | Should -Be 24
     }
 
     It 'has help with examples for every cmdlet' {

@@ -19,7 +19,10 @@ mod binding;
 mod function;
 pub mod syntax;
 
-pub use binding::{COMMON_PARAMETERS, Call, Element, Parameters, bind, bind_positional, calls, command_parameters};
+pub use binding::{
+    ADMIN_OUTPUT, COMMON_PARAMETERS, Call, Element, Parameters, bind, bind_positional, calls, cmdlets_of,
+    command_parameters,
+};
 pub use function::{ALL_SETS, Function, Param, attributes};
 
 // ---------------------------------------------------------------------------------------------
@@ -401,4 +404,62 @@ impl Attribute {
     pub fn string(&self, name: &str) -> Option<String> {
         self.named.get(&name.to_ascii_lowercase()).and_then(|v| v.str().map(str::to_string))
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameter sets that run subcommands of their own
+
+/// The subcommand a cmdlet's entry runs in a parameter set: its `SetCommands` entry for that
+/// set, else its `Command`.
+pub fn set_command(entry: &Value, set: &str) -> Vec<String> {
+    entry
+        .get("SetCommands")
+        .and_then(|c| c.get(set))
+        .or_else(|| entry.get("Command"))
+        .map(Value::strings)
+        .unwrap_or_default()
+}
+
+/// The parameter sets in which a mapping of the command table reaches the binary: those its
+/// `Sets` names; else those of its parameter; else (a common parameter, an implied flag) every
+/// set of the function.
+pub fn mapping_sets(function: &Function, param: &str, mapping: &Value) -> Vec<String> {
+    if let Some(sets) = mapping.get("Sets") {
+        return sets.strings();
+    }
+    let all = function.sets();
+    match function.param(param) {
+        Some(declared) => all.into_iter().filter(|set| declared.membership(set).is_some()).collect(),
+        None => all.into_iter().collect(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the binary says of a parameter's type and a flag
+
+/// Whether a parameter's type is a SecureString.
+pub fn is_secure_string(param: &Param) -> bool {
+    let name = param.type_name.trim_matches(|c| c == '[' || c == ']').to_ascii_lowercase();
+    name == "securestring" || name == "system.security.securestring"
+}
+
+/// The text of one flag in the `--help` of a subcommand: its line and the lines it wraps onto.
+pub fn flag_help(command: &[String], flag: &str) -> String {
+    let output = Command::new(binary()).args(command).arg("--help").output().expect("run --help");
+    assert!(output.status.success(), "{} --help failed", command.join(" "));
+    let help = String::from_utf8_lossy(&output.stdout).into_owned();
+    let mut text = String::new();
+    let mut inside = false;
+    for line in help.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('-') {
+            // `--flag <VALUE>  help`, or `-o, --output <OUTPUT>  help`.
+            inside = trimmed.split([' ', ',']).any(|word| word == flag);
+        }
+        if inside {
+            text.push_str(trimmed);
+            text.push(' ');
+        }
+    }
+    text
 }

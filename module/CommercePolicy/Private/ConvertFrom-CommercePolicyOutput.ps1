@@ -144,7 +144,13 @@ function Write-CommercePolicyItem {
     # Products carry ProductId; offer types (and other scopes) ScopeId.
     $id = Get-CommercePolicyProperty -InputObject $Item -Name 'ProductId', 'ScopeId'
     if ($null -ne $properties['CorrelationId'] -and $null -ne $Item.CorrelationId) {
-        Write-Verbose ('{0}: {1} (correlation id {2})' -f $id, $Item.Status, $Item.CorrelationId)
+        if ($null -ne $id) {
+            Write-Verbose ('{0}: {1} (correlation id {2})' -f $id, $Item.Status, $Item.CorrelationId)
+        }
+        else {
+            # An administration outcome: the whole operation has one correlation id.
+            Write-Verbose ('correlation id {0}' -f $Item.CorrelationId)
+        }
     }
     $typeName = $Entry.TypeName
     if ($null -ne $Entry.ScopeTypeName -and $null -ne $properties['Scope']) {
@@ -244,6 +250,10 @@ function Write-CommercePolicyWhatIf {
         $Change
     )
 
+    if ($null -ne $Change.PSObject.Properties['Moved']) {
+        Write-CommercePolicyOutcomeWhatIf -Cmdlet $Cmdlet -Outcome $Change
+        return
+    }
     $name = Get-CommercePolicyProperty -InputObject $Change -Name 'ProductName', 'ScopeValue'
     $id = Get-CommercePolicyProperty -InputObject $Change -Name 'ProductId', 'ScopeId'
     $from = Get-CommercePolicyProperty -InputObject $Change -Name 'PreviousValue', 'CurrentValue'
@@ -258,6 +268,41 @@ function Write-CommercePolicyWhatIf {
         $action = '{0} ({1} in the baseline)' -f $action, ([string] $source).ToLowerInvariant()
     }
     [void] $Cmdlet.ShouldProcess(('{0} ({1})' -f $name, $id), $action)
+}
+
+function Write-CommercePolicyOutcomeWhatIf {
+    <#
+    .SYNOPSIS
+    Turns what an administration command would do (the outcome that take-over, cancel and
+    centralize answer --what-if with) into "What if:" lines: one per license that would move,
+    subscription that would be cancelled, and mail that would be sent.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)]
+        [System.Management.Automation.PSCmdlet]
+        $Cmdlet,
+
+        [Parameter(Mandatory = $true)]
+        [object]
+        $Outcome
+    )
+
+    foreach ($move in @($Outcome.Moved)) {
+        if ($null -ne $move) {
+            [void] $Cmdlet.ShouldProcess($move.UserPrincipalName, ('Move the license from subscription {0} to subscription {1}' -f $move.From, $move.To))
+        }
+    }
+    foreach ($subscription in @($Outcome.Cancelled)) {
+        if ($null -ne $subscription) {
+            [void] $Cmdlet.ShouldProcess(('subscription {0}' -f $subscription), 'Cancel the subscription')
+        }
+    }
+    foreach ($mail in @($Outcome.Notifications)) {
+        if ($null -ne $mail) {
+            [void] $Cmdlet.ShouldProcess($mail.Recipient, ('Send the mail "{0}"' -f $mail.Subject))
+        }
+    }
 }
 
 function Get-CommercePolicyProperty {

@@ -1,4 +1,4 @@
-# Tab completion of -PolicyId, -ProductId and -OfferType from what the service lists: the binary
+# Tab completion of -PolicyId, -ProductId, -OfferType and subscription ids from what the service lists: the binary
 # asked exactly as the Get- cmdlets ask it, bounded to about a second, and silent (no error,
 # warning, verbose or information record reaches the prompt).
 
@@ -8,9 +8,10 @@ function Get-CommercePolicyCompletion {
     Completion results for a policy id, a product id or an offer type, with names as tooltips.
 
     .DESCRIPTION
-    Product ids and offer types match on the id's start or anywhere in the name, so that
-    'Visio' completes to the Visio products' ids. Answers are cached per endpoint and policy
-    until Connect-MSCommerce, Disconnect-MSCommerce or Update-MSCommerceProductPolicy; a failed
+    Product ids, offer types and subscription ids match on the id's start or anywhere in the
+    name, so that 'Visio' completes to the Visio products' ids (and a subscription's product name
+    or purchaser to its id). Answers are cached per endpoint and policy until Connect-MSCommerce,
+    Disconnect-MSCommerce or a cmdlet that changes policies or subscriptions; a failed
     or slow call (CompletionTimeoutMilliseconds of CommercePolicy.Commands.psd1) completes nothing
     and is not cached.
     #>
@@ -18,7 +19,7 @@ function Get-CommercePolicyCompletion {
     [OutputType([System.Management.Automation.CompletionResult])]
     param(
         [Parameter(Mandatory = $true)]
-        [ValidateSet('PolicyId', 'ProductId', 'OfferType')]
+        [ValidateSet('PolicyId', 'ProductId', 'OfferType', 'SubscriptionId')]
         [string]
         $Kind,
 
@@ -103,6 +104,13 @@ function Get-CommercePolicyChoice {
         $idName = 'PolicyId'
         $nameName = 'Description'
     }
+    elseif ($Kind -eq 'SubscriptionId') {
+        # The active subscriptions, self-service and central (the targets of a move).
+        $ask.CommandName = 'Get-CommerceSelfServiceSubscription'
+        $ask.Parameters = @{ Status = 'Active' }
+        $idName = 'SubscriptionId'
+        $nameName = 'ProductName'
+    }
     elseif ($Kind -eq 'OfferType') {
         $ask.Parameters.Scope = 'OfferType'
         $idName = 'ScopeId'
@@ -111,7 +119,11 @@ function Get-CommercePolicyChoice {
     try {
         foreach ($item in @(Invoke-CommercePolicyCommand @ask)) {
             if ($null -ne $item -and $null -ne $item.PSObject.Properties[$idName]) {
-                @{ Id = $item.$idName; Name = $item.$nameName }
+                $name = $item.$nameName
+                if ($Kind -eq 'SubscriptionId' -and -not [string]::IsNullOrEmpty($item.Purchaser)) {
+                    $name = '{0}, bought by {1}' -f $name, $item.Purchaser
+                }
+                @{ Id = $item.$idName; Name = $name }
             }
         }
     }

@@ -49,12 +49,8 @@ function Invoke-CommercePolicyCommand {
 
     if ($Preview) {
         # -WhatIf may come from $WhatIfPreference rather than the command line.
-        $asked = @{}
-        foreach ($key in $Parameters.Keys) {
-            $asked[$key] = $Parameters[$key]
-        }
-        $asked.WhatIf = $true
-        $Parameters = $asked
+        $Parameters = Copy-CommercePolicyParameter -Parameters $Parameters
+        $Parameters.WhatIf = $true
     }
     $entry = $script:CommandTable[$CommandName]
     $call = New-CommercePolicyCall -Cmdlet $Cmdlet -CommandName $CommandName -Parameters $Parameters
@@ -94,4 +90,77 @@ function Invoke-CommercePolicyCommand {
         $ExitCode.Value = $run.ExitCode
     }
     ConvertFrom-CommercePolicyOutput -Cmdlet $Cmdlet -Entry $entry -Run $run -Messages $messages -TargetObject $TargetObject -Preview:$Preview
+}
+
+function Invoke-CommercePolicyChange {
+    <#
+    .SYNOPSIS
+    Runs a subcommand that changes something, as a cmdlet with SupportsShouldProcess does.
+
+    .DESCRIPTION
+    With -Preview (the cmdlet's -WhatIf, for a subcommand with a what-if flag of its own) the
+    binary computes what would happen and each change it answers becomes a "What if:" line;
+    nothing changes. Otherwise ShouldProcess decides (-Confirm asks, and -WhatIf of a subcommand
+    without a what-if flag is PowerShell's own line, without running the binary); a change
+    clears the tab completion cache, whose ids may be stale after it.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)]
+        [System.Management.Automation.PSCmdlet]
+        $Cmdlet,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $CommandName,
+
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyCollection()]
+        [System.Collections.IDictionary]
+        $Parameters,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Target,
+
+        [Parameter(Mandatory = $true)]
+        [string]
+        $Action,
+
+        [Parameter()]
+        [switch]
+        $Preview
+    )
+
+    if ($Preview) {
+        Invoke-CommercePolicyCommand -Cmdlet $Cmdlet -CommandName $CommandName -Parameters $Parameters -TargetObject $Target -Preview
+        return
+    }
+    if (-not $Cmdlet.ShouldProcess($Target, $Action)) {
+        return
+    }
+    $script:CompletionCache = @{}
+    Invoke-CommercePolicyCommand -Cmdlet $Cmdlet -CommandName $CommandName -Parameters $Parameters -TargetObject $Target
+}
+
+function Copy-CommercePolicyParameter {
+    <#
+    .SYNOPSIS
+    A hashtable copy of a cmdlet's bound parameters, for a call that adds or leaves out some
+    ($PSBoundParameters itself is the cmdlet's own and must stay as it is).
+    #>
+    [CmdletBinding()]
+    [OutputType([hashtable])]
+    param(
+        [Parameter(Mandatory = $true)]
+        [AllowEmptyCollection()]
+        [System.Collections.IDictionary]
+        $Parameters
+    )
+
+    $copy = @{}
+    foreach ($key in $Parameters.Keys) {
+        $copy[$key] = $Parameters[$key]
+    }
+    $copy
 }

@@ -55,14 +55,21 @@ function New-CommercePolicyCall {
 
     $entry = $script:CommandTable[$CommandName]
     $call = @{
-        Arguments   = New-Object System.Collections.Generic.List[string]
-        Environment = @{}
-        InputLines  = New-Object System.Collections.Generic.List[string]
-        Secret      = $null
-        Interactive = $false
+        Arguments    = New-Object System.Collections.Generic.List[string]
+        Environment  = @{}
+        InputLines   = New-Object System.Collections.Generic.List[string]
+        Secret       = $null
+        Interactive  = $false
+        OutputFormat = $null
     }
     $positional = New-Object System.Collections.Generic.List[string]
-    foreach ($part in $entry.Command) {
+    # A parameter set may run a subcommand of its own (SetCommands); the others run Command.
+    $setName = $Cmdlet.ParameterSetName
+    $command = $entry.Command
+    if ($null -ne $entry.SetCommands -and $null -ne $entry.SetCommands[$setName]) {
+        $command = $entry.SetCommands[$setName]
+    }
+    foreach ($part in $command) {
         $call.Arguments.Add($part)
     }
 
@@ -86,11 +93,20 @@ function New-CommercePolicyCall {
                 }
                 throw ('Internal error: parameter {0} of {1} has no entry in the command table' -f $name, $source.Owner)
             }
+            if ($null -ne $mapping.Sets -and @($mapping.Sets) -notcontains $setName) {
+                # The subcommand of this set lacks the flag; the cmdlet handles it itself.
+                continue
+            }
             Add-CommercePolicyArgument -Cmdlet $Cmdlet -Call $call -Positional $positional -Mapping $mapping -Value $source.Settings[$name] -Name $name
         }
     }
 
-    $call.Arguments.AddRange([string[]] $script:InvariantFlags.Output)
+    $output = [string[]] $script:InvariantFlags.Output
+    if ($null -ne $call.OutputFormat) {
+        # The binary writes a file in this format (Export-CommerceSelfServiceUser -Path).
+        $output = [string[]] @($output[0], $call.OutputFormat)
+    }
+    $call.Arguments.AddRange($output)
     $call.Arguments.AddRange([string[]] $script:InvariantFlags.LogFormat)
     if ($VerbosePreference -ne 'SilentlyContinue' -and $VerbosePreference -ne 'Ignore') {
         $call.Arguments.AddRange([string[]] $script:InvariantFlags.Verbose)
@@ -146,6 +162,9 @@ function Add-CommercePolicyArgument {
 
     if ($null -ne $Mapping.Unmapped -or $null -eq $Value) {
         return
+    }
+    if ($null -ne $Mapping.OutputFormat) {
+        $Call.OutputFormat = $Mapping.OutputFormat
     }
     if ($Mapping.Path) {
         # The binary runs in the process's working directory, not in PowerShell's location.

@@ -134,12 +134,57 @@ pub fn piped_properties(script: &Script, node: Node) -> Option<Vec<&'static str>
         if is("Get-MSCommercePolicies") || is("Get-MSCommercePolicy") {
             return Some(vec!["PolicyId", "Description", "DefaultValue"]);
         }
+        if let Some((_, properties)) = ADMIN_OUTPUT.iter().find(|(cmdlet, _)| cmdlets_of(cmdlet).any(&is)) {
+            return Some(properties.to_vec());
+        }
         if is("Get-ChildItem") || is("Get-Item") || is("dir") || is("ls") {
             return Some(vec!["FullName", "Name", "Length"]);
         }
         return None;
     }
     None
+}
+
+/// The administration cmdlets' objects, by the cmdlets that write them (separated by `|`): the
+/// properties of the binary's `-o json` objects (a contract test holds each list to what the
+/// real binary prints).
+pub const ADMIN_OUTPUT: &[(&str, &[&str])] = &[
+    (
+        "Get-CommerceSelfServiceSubscription|New-CommerceSelfServicePurchase|New-CommerceSubscription|Add-CommerceLicenseAssignment|Remove-CommerceLicenseAssignment",
+        &[
+            "SubscriptionId",
+            "ProductId",
+            "ProductName",
+            "OwnerType",
+            "Purchaser",
+            "PurchaserName",
+            "Quantity",
+            "AssignedLicenses",
+            "AvailableLicenses",
+            "Status",
+            "IsTrial",
+            "Created",
+            "ExpiresOn",
+            "Price",
+            "Currency",
+            "BillingPeriod",
+            "AssignedUsers",
+        ],
+    ),
+    (
+        "Get-CommerceSelfServiceLicense",
+        &["ProductId", "ProductName", "TotalLicenses", "AssignedLicenses", "AvailableLicenses", "Purchasers"],
+    ),
+    (
+        "Export-CommerceSelfServiceUser",
+        &["UserPrincipalName", "DisplayName", "Mail", "ProductId", "ProductName", "SubscriptionId", "Purchaser"],
+    ),
+    ("Get-CommerceUser|New-CommerceUser|Import-CommerceUser", &["UserPrincipalName", "DisplayName", "Mail", "Id"]),
+];
+
+/// The cmdlets of an [`ADMIN_OUTPUT`] entry.
+pub fn cmdlets_of(entry: &'static str) -> impl Iterator<Item = &'static str> {
+    entry.split('|')
 }
 
 /// Whether a parameter binds from a piped object's property (by its name or an alias).

@@ -22,6 +22,7 @@ mod client_faults;
 mod connection_choice;
 mod endpoint_choice;
 mod log_format;
+mod module_admin;
 mod module_manifest;
 mod module_output;
 mod module_parameter_sets;

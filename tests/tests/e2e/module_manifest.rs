@@ -3,7 +3,7 @@
 //! out by role (one public cmdlet per file of Public/, helpers in Private/, the command table
 //! as data) and the manifest lists every one of them; the manifest exports exactly the public
 //! functions and carries its gallery metadata; every public cmdlet is an advanced function with
-//! help and examples.
+//! help and examples; every function has an approved verb.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -170,6 +170,127 @@ fn every_public_cmdlet_is_advanced_and_has_help_with_examples() {
         let changes_state = ["Update-", "Set-", "Remove-", "New-"].iter().any(|verb| function.name.starts_with(verb));
         if changes_state && !function.binding_flag("SupportsShouldProcess") {
             problems.push(format!("{}: {} changes state without SupportsShouldProcess", function.at, function.name));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// PowerShell's approved verbs (`Get-Verb`), of every group.
+const APPROVED_VERBS: &[&str] = &[
+    "Add",
+    "Clear",
+    "Close",
+    "Copy",
+    "Enter",
+    "Exit",
+    "Find",
+    "Format",
+    "Get",
+    "Hide",
+    "Join",
+    "Lock",
+    "Move",
+    "New",
+    "Open",
+    "Optimize",
+    "Pop",
+    "Push",
+    "Redo",
+    "Remove",
+    "Rename",
+    "Reset",
+    "Resize",
+    "Search",
+    "Select",
+    "Set",
+    "Show",
+    "Skip",
+    "Split",
+    "Step",
+    "Switch",
+    "Undo",
+    "Unlock",
+    "Watch",
+    "Connect",
+    "Disconnect",
+    "Read",
+    "Receive",
+    "Send",
+    "Write",
+    "Backup",
+    "Checkpoint",
+    "Compare",
+    "Compress",
+    "Convert",
+    "ConvertFrom",
+    "ConvertTo",
+    "Dismount",
+    "Edit",
+    "Expand",
+    "Export",
+    "Group",
+    "Import",
+    "Initialize",
+    "Limit",
+    "Merge",
+    "Mount",
+    "Out",
+    "Publish",
+    "Restore",
+    "Save",
+    "Sync",
+    "Unpublish",
+    "Update",
+    "Debug",
+    "Measure",
+    "Ping",
+    "Repair",
+    "Resolve",
+    "Test",
+    "Trace",
+    "Approve",
+    "Assert",
+    "Build",
+    "Complete",
+    "Confirm",
+    "Deny",
+    "Deploy",
+    "Disable",
+    "Enable",
+    "Install",
+    "Invoke",
+    "Register",
+    "Request",
+    "Restart",
+    "Resume",
+    "Start",
+    "Stop",
+    "Submit",
+    "Suspend",
+    "Uninstall",
+    "Unregister",
+    "Wait",
+    "Block",
+    "Grant",
+    "Protect",
+    "Revoke",
+    "Unblock",
+    "Unprotect",
+    "Use",
+];
+
+#[test]
+fn every_function_of_the_module_has_an_approved_verb() {
+    // Import-Module warns about unapproved verbs; the Gallery's analyzer flags them.
+    let mut problems = Vec::new();
+    for folder in ["Public", "Private"] {
+        for script in module_scripts(folder) {
+            for function in script.functions() {
+                let verb = function.name.split('-').next().unwrap_or_default();
+                if !APPROVED_VERBS.contains(&verb) {
+                    problems.push(format!("{}: {} has no approved verb", script.name, function.name));
+                }
+            }
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -1,11 +1,12 @@
 //! What the PowerShell module reads of the binary: every type name has a format view whose
 //! columns the binary prints, the JSON of a batch as the module reads it, and the exit codes the
-//! module turns into error categories (-Quiet, -WhatIf, conflicts, -Verbose).
+//! module turns into error categories (-Quiet, -WhatIf, conflicts, -Verbose); tab completion.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use commerce_e2e::powershell::{
-    Value, category_of_exit_code, command_table, exit_code_error, invoker, module_data, module_dir, repo_root,
+    Value, category_of_exit_code, command_parameters, command_table, exit_code_error, invoker, module_data, module_dir,
+    psm1, public_functions, repo_root,
 };
 use commerce_e2e::{Run, Sandbox};
 use serde_json::Value as Json;
@@ -17,7 +18,7 @@ use serde_json::Value as Json;
 const DISABLE_ALL: &str = r#"{"policyId": "AllowSelfServicePurchase", "default": "Disabled"}"#;
 
 /// The views of CommercePolicy.Format.ps1xml: type name and the properties its columns show.
-fn format_views() -> BTreeMap<String, Vec<String>> {
+pub(crate) fn format_views() -> BTreeMap<String, Vec<String>> {
     let xml = std::fs::read_to_string(module_dir().join("CommercePolicy.Format.ps1xml")).expect("Format.ps1xml");
     let document = roxmltree::Document::parse(&xml).expect("CommercePolicy.Format.ps1xml is XML");
     let texts = |view: roxmltree::Node, tag: &str| -> Vec<String> {
@@ -112,7 +113,13 @@ fn every_type_name_has_a_view_whose_columns_the_binary_prints() {
             }
         }
     }
-    assert_eq!(type_names, samples.iter().map(|(t, _, _)| t.to_string()).collect(), "type names of the command table");
+    // The administration cmdlets' types have samples of their own, over a tenant (module_admin).
+    let sampled: BTreeSet<String> = samples
+        .iter()
+        .map(|(t, _, _)| t.to_string())
+        .chain(crate::module_admin::ADMIN_TYPE_NAMES.iter().map(|t| t.to_string()))
+        .collect();
+    assert_eq!(type_names, sampled, "type names of the command table");
 
     for (type_name, args, stdin) in samples {
         let columns =
@@ -438,5 +445,42 @@ fn tab_completion_asks_with_a_deadline_and_writes_nothing_but_completions() {
     }
     assert!(source.contains("TimeoutMilliseconds = $script:ModuleData.CompletionTimeoutMilliseconds"));
     let completers = commerce_e2e::powershell::psm1().source;
-    assert_eq!(completers.matches("-ErrorAction Ignore -WarningAction Ignore -InformationAction Ignore").count(), 3);
+    // -PolicyId, -ProductId, -OfferType, -SubscriptionId and -TargetSubscriptionId.
+    assert_eq!(completers.matches("-ErrorAction Ignore -WarningAction Ignore -InformationAction Ignore").count(), 5);
+}
+
+#[test]
+fn every_policy_product_offer_type_and_subscription_parameter_has_tab_completion() {
+    let script = psm1();
+    let functions = public_functions();
+    // (cmdlet, parameter) pairs that a Register-ArgumentCompleter covers.
+    let mut completed = BTreeSet::new();
+    for node in script.nodes().into_iter().filter(|n| n.kind() == "command") {
+        let Some((command, parameters)) = command_parameters(&script, node) else { continue };
+        if !command.eq_ignore_ascii_case("Register-ArgumentCompleter") {
+            continue;
+        }
+        let argument = |name: &str| {
+            let (_, value) = parameters.iter().find(|(p, _)| p.eq_ignore_ascii_case(name))?;
+            Some(Value::read(&script, (*value)?).strings())
+        };
+        let cmdlets = argument("CommandName").unwrap_or_default();
+        let parameter = argument("ParameterName").unwrap_or_default().concat();
+        for cmdlet in cmdlets {
+            let has = functions.iter().find(|f| f.name == cmdlet).is_some_and(|f| f.param(&parameter).is_some());
+            assert!(has, "{}: completes -{parameter} of {cmdlet}, which has no such parameter", script.at(node));
+            completed.insert((cmdlet, parameter.clone()));
+        }
+    }
+    for function in &functions {
+        for param in ["PolicyId", "ProductId", "OfferType", "SubscriptionId", "TargetSubscriptionId"] {
+            if function.param(param).is_some() {
+                assert!(
+                    completed.contains(&(function.name.clone(), param.to_string())),
+                    "-{param} of {} has no completer",
+                    function.name
+                );
+            }
+        }
+    }
 }

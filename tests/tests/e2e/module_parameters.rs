@@ -1,14 +1,14 @@
 //! Every cmdlet parameter of the PowerShell module maps onto a flag that the real binary accepts
 //! (its own `describe-cli` tree): the command table and what the invoker reads of it, the
-//! session, secrets, the parameter sets against each subcommand's required arguments, and tab
-//! completion.
+//! session, secrets, and the parameter sets against each subcommand's required arguments.
 
 use std::collections::BTreeSet;
 use std::process::Command;
 
 use commerce_e2e::powershell::{
-    Param, Script, Value, binary_arg, category_of_exit_code, command_parameters, command_table, command_tree, invoker,
-    module_data, module_dir, powershell_files, psm1, public_functions, subcommand,
+    Function, Param, Script, Value, binary_arg, category_of_exit_code, command_table, command_tree, flag_help, invoker,
+    is_secure_string, mapping_sets, module_data, module_dir, powershell_files, psm1, public_functions, set_command,
+    subcommand,
 };
 use commerce_e2e::{Sandbox, binary};
 use serde_json::Value as Json;
@@ -27,34 +27,12 @@ const UNMAPPED_ALLOWED: &[(&str, &str, &str)] = &[
          to export the certificate to a PFX and use -CertificatePath",
     ),
     ("Connect-MSCommerce", "PassThru", "the cmdlet writes the connection object itself"),
+    (
+        "Stop-CommerceSelfServiceSubscription",
+        "AsPurchaser",
+        "chooses the Purchaser parameter set, and with it the subcommand `subscriptions cancel`",
+    ),
 ];
-
-/// Whether a parameter's type is a SecureString.
-fn is_secure_string(param: &Param) -> bool {
-    let name = param.type_name.trim_matches(|c| c == '[' || c == ']').to_ascii_lowercase();
-    name == "securestring" || name == "system.security.securestring"
-}
-
-/// The text of one flag in the `--help` of a subcommand: its line and the lines it wraps onto.
-fn flag_help(command: &[String], flag: &str) -> String {
-    let output = Command::new(binary()).args(command).arg("--help").output().expect("run --help");
-    assert!(output.status.success(), "{} --help failed", command.join(" "));
-    let help = String::from_utf8_lossy(&output.stdout).into_owned();
-    let mut text = String::new();
-    let mut inside = false;
-    for line in help.lines() {
-        let trimmed = line.trim_start();
-        if trimmed.starts_with('-') {
-            // `--flag <VALUE>  help`, or `-o, --output <OUTPUT>  help`.
-            inside = trimmed.split([' ', ',']).any(|word| word == flag);
-        }
-        if inside {
-            text.push_str(trimmed);
-            text.push(' ');
-        }
-    }
-    text
-}
 
 // ---------------------------------------------------------------------------------------------
 // Every parameter maps onto a flag the binary really accepts
@@ -91,92 +69,37 @@ fn every_cmdlet_parameter_maps_onto_a_flag_the_binary_accepts() {
             }
             continue;
         }
-        let Some(node) = subcommand(&command) else {
-            problems.push(format!("{}: the binary has no subcommand `{}`", function.name, command.join(" ")));
-            continue;
-        };
-
         for (param, mapping) in mappings.iter().chain(&implied) {
-            let at = format!("{} -{param} (`{}`)", function.name, command.join(" "));
-            let declared = function.param(param);
-            let secure = declared.is_some_and(is_secure_string);
-            if let Some(reason) = mapping.get("Unmapped") {
-                if !UNMAPPED_ALLOWED.iter().any(|(c, p, _)| *c == function.name && p == param) {
-                    problems.push(format!(
-                        "{at}: maps to nothing ({reason:?}), and is not one of the allowed compatibility parameters"
-                    ));
+            // A parameter set may run a subcommand of its own (SetCommands): the mapping is held
+            // against the subcommand of every set in which it reaches the binary.
+            let sets = mapping_sets(function, param, mapping);
+            if sets.is_empty() {
+                problems.push(format!("{} -{param}: its Sets name no parameter set of the cmdlet", function.name));
+            }
+            for set in &sets {
+                if !function.sets().contains(set) {
+                    problems.push(format!("{} -{param}: Sets names `{set}`, which is no parameter set", function.name));
                 }
-                continue;
             }
-            if param.ends_with("Path") && mapping.get("Path") != Some(&Value::Bool(true)) {
-                problems
-                    .push(format!("{at}: a file path must be resolved against the PowerShell location (Path = $true)"));
+            let commands: BTreeSet<Vec<String>> = sets.iter().map(|set| set_command(entry, set)).collect();
+            for command in &commands {
+                let Some(node) = subcommand(command) else {
+                    problems.push(format!("{}: the binary has no subcommand `{}`", function.name, command.join(" ")));
+                    continue;
+                };
+                check_mapping(function, command, node, param, mapping, &mut problems);
             }
-            if secure && (mapping.get("Positional").is_some() || mapping.get("Stdin").is_some()) {
-                problems.push(format!("{at}: a [SecureString] must map to Env or SecretStdin"));
+        }
+        for (set, command) in entry.get("SetCommands").map(Value::entries).unwrap_or_default() {
+            if !function.sets().contains(set) {
+                problems.push(format!("{}: SetCommands names `{set}`, which is no parameter set", function.name));
             }
-            if let Some(id) = mapping.get("Positional").and_then(Value::str) {
-                let positional =
-                    node["args"].as_array().into_iter().flatten().any(|a| a["positional"] == true && a["id"] == id);
-                if !positional {
-                    problems.push(format!("{at}: the binary has no positional argument `{id}`"));
-                }
-                continue;
-            }
-            let Some(flag) = mapping.get("Flag").and_then(Value::str) else {
-                problems.push(format!("{at}: no Flag, Positional or Unmapped"));
-                continue;
-            };
-            let Some(arg) = binary_arg(node, flag) else {
-                problems.push(format!("{at}: the binary does not accept {flag}"));
-                continue;
-            };
-            let is = |key: &str| mapping.get(key) == Some(&Value::Bool(true));
-            let env = mapping.get("Env").and_then(Value::str);
-            // A secret on stdin goes with a switch of the binary: the flag alone, the value on stdin.
-            let switch = is("Switch") || is("SecretStdin");
-            if env.is_none() && arg["takesValue"] != !switch {
+            if subcommand(&command.strings()).is_none() {
                 problems.push(format!(
-                    "{at}: {flag} takesValue is {}, the table says Switch = {switch}",
-                    arg["takesValue"]
+                    "{} [{set}]: the binary has no subcommand {:?}",
+                    function.name,
+                    command.strings()
                 ));
-            }
-            if let Some(env) = env {
-                // The flag's own variable, or one its help says goes with it (a PFX password).
-                let real = arg["env"].as_str();
-                if real != Some(env) && !flag_help(&command, flag).contains(env) {
-                    problems.push(format!(
-                        "{at}: the module passes {env}, but the binary reads {flag} from {real:?} and its help does not name {env}"
-                    ));
-                }
-            }
-            if let Some(desktop) = mapping.get("DesktopEnv").and_then(Value::str) {
-                // Windows PowerShell's stdin starts with a byte order mark: the secret goes in the
-                // variable the binary reads for that flag instead.
-                if !is("SecretStdin") || !flag_help(&command, flag).contains(desktop) {
-                    problems.push(format!(
-                        "{at}: DesktopEnv {desktop} must go with SecretStdin and be named by {flag}'s help"
-                    ));
-                }
-            }
-            if is("SecretStdin") {
-                if !secure {
-                    problems.push(format!("{at}: a secret on stdin must come from a [SecureString] parameter"));
-                }
-                if !flag_help(&command, flag).contains("stdin") {
-                    problems.push(format!("{at}: the help of {flag} does not say that it reads stdin"));
-                }
-            }
-            if is("Interactive") && !is("Switch") {
-                problems.push(format!(
-                    "{at}: Interactive goes with a switch (the flag that makes the binary talk to a person)"
-                ));
-            }
-            // A SecureString never becomes an argument: only an environment variable of the
-            // child, or standard input.
-            if secure && env.is_none() && !is("SecretStdin") {
-                problems
-                    .push(format!("{at}: a [SecureString] must map to Env or SecretStdin, never onto {flag} itself"));
             }
         }
     }
@@ -190,6 +113,103 @@ fn every_cmdlet_parameter_maps_onto_a_flag_the_binary_accepts() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Checks one mapping of the command table against the subcommand `node` (`command`) it reaches.
+fn check_mapping(
+    function: &Function,
+    command: &[String],
+    node: &Json,
+    param: &str,
+    mapping: &Value,
+    problems: &mut Vec<String>,
+) {
+    let at = format!("{} -{param} (`{}`)", function.name, command.join(" "));
+    let declared = function.param(param);
+    let secure = declared.is_some_and(is_secure_string);
+    if let Some(reason) = mapping.get("Unmapped") {
+        if !UNMAPPED_ALLOWED.iter().any(|(c, p, _)| *c == function.name && *p == param) {
+            problems.push(format!(
+                "{at}: maps to nothing ({reason:?}), and is not one of the allowed compatibility parameters"
+            ));
+        }
+        return;
+    }
+    if param.ends_with("Path") && mapping.get("Path") != Some(&Value::Bool(true)) {
+        problems.push(format!("{at}: a file path must be resolved against the PowerShell location (Path = $true)"));
+    }
+    if secure && (mapping.get("Positional").is_some() || mapping.get("Stdin").is_some()) {
+        problems.push(format!("{at}: a [SecureString] must map to Env or SecretStdin"));
+    }
+    if let Some(id) = mapping.get("Positional").and_then(Value::str) {
+        let positional =
+            node["args"].as_array().into_iter().flatten().any(|a| a["positional"] == true && a["id"] == id);
+        if !positional {
+            problems.push(format!("{at}: the binary has no positional argument `{id}`"));
+        }
+        return;
+    }
+    let Some(flag) = mapping.get("Flag").and_then(Value::str) else {
+        problems.push(format!("{at}: no Flag, Positional or Unmapped"));
+        return;
+    };
+    let Some(arg) = binary_arg(node, flag) else {
+        problems.push(format!("{at}: the binary does not accept {flag}"));
+        return;
+    };
+    // A [ValidateSet()] offers only values the binary takes.
+    let possible = arg["possibleValues"].as_array().cloned().unwrap_or_default();
+    if let Some(values) = declared.and_then(Param::validate_set).filter(|_| !possible.is_empty()) {
+        for value in values.iter().filter(|v| !possible.contains(&Json::from(v.as_str()))) {
+            problems.push(format!("{at}: [ValidateSet()] offers {value}, which {flag} does not take: {possible:?}"));
+        }
+    }
+    if let Some(format) = mapping.get("OutputFormat").and_then(Value::str) {
+        let output = binary_arg(command_tree(), "--output").expect("--output");
+        if !output["possibleValues"].as_array().is_some_and(|v| v.contains(&Json::from(format))) {
+            problems.push(format!("{at}: OutputFormat {format} is not a value of --output"));
+        }
+    }
+    let is = |key: &str| mapping.get(key) == Some(&Value::Bool(true));
+    let env = mapping.get("Env").and_then(Value::str);
+    // A secret on stdin goes with a switch of the binary: the flag alone, the value on stdin.
+    let switch = is("Switch") || is("SecretStdin");
+    if env.is_none() && arg["takesValue"] != !switch {
+        problems.push(format!("{at}: {flag} takesValue is {}, the table says Switch = {switch}", arg["takesValue"]));
+    }
+    if let Some(env) = env {
+        // The flag's own variable, or one its help says goes with it (a PFX password).
+        let real = arg["env"].as_str();
+        if real != Some(env) && !flag_help(command, flag).contains(env) {
+            problems.push(format!(
+                    "{at}: the module passes {env}, but the binary reads {flag} from {real:?} and its help does not name {env}"
+                ));
+        }
+    }
+    if let Some(desktop) = mapping.get("DesktopEnv").and_then(Value::str) {
+        // Windows PowerShell's stdin starts with a byte order mark: the secret goes in the
+        // variable the binary reads for that flag instead.
+        if !is("SecretStdin") || !flag_help(command, flag).contains(desktop) {
+            problems.push(format!("{at}: DesktopEnv {desktop} must go with SecretStdin and be named by {flag}'s help"));
+        }
+    }
+    if is("SecretStdin") {
+        if !secure {
+            problems.push(format!("{at}: a secret on stdin must come from a [SecureString] parameter"));
+        }
+        if !flag_help(command, flag).contains("stdin") {
+            problems.push(format!("{at}: the help of {flag} does not say that it reads stdin"));
+        }
+    }
+    if is("Interactive") && !is("Switch") {
+        problems
+            .push(format!("{at}: Interactive goes with a switch (the flag that makes the binary talk to a person)"));
+    }
+    // A SecureString never becomes an argument: only an environment variable of the
+    // child, or standard input.
+    if secure && env.is_none() && !is("SecretStdin") {
+        problems.push(format!("{at}: a [SecureString] must map to Env or SecretStdin, never onto {flag} itself"));
+    }
 }
 
 #[test]
@@ -373,19 +393,19 @@ fn every_parameter_set_satisfies_the_subcommands_required_arguments() {
     let mut problems = Vec::new();
     for function in public_functions() {
         let entry = table.get(&function.name).expect("entry");
-        let command = entry.get("Command").map(Value::strings).unwrap_or_default();
-        let Some(node) = (!command.is_empty()).then(|| subcommand(&command)).flatten() else { continue };
         let mappings = entry.get("Parameters").expect("Parameters");
-
-        // The binary's argument id that a parameter reaches.
-        let arg_id = |param: &str| -> Option<String> {
-            let mapping = mappings.get(param)?;
-            if let Some(id) = mapping.get("Positional").and_then(Value::str) {
-                return Some(id.to_string());
-            }
-            Some(binary_arg(node, mapping.get("Flag")?.str()?)?["id"].as_str()?.to_string())
-        };
         for set in function.sets() {
+            // Each set runs its own subcommand where SetCommands says so.
+            let command = set_command(entry, &set);
+            let Some(node) = (!command.is_empty()).then(|| subcommand(&command)).flatten() else { continue };
+            // The binary's argument id that a parameter reaches.
+            let arg_id = |param: &str| -> Option<String> {
+                let mapping = mappings.get(param)?;
+                if let Some(id) = mapping.get("Positional").and_then(Value::str) {
+                    return Some(id.to_string());
+                }
+                Some(binary_arg(node, mapping.get("Flag")?.str()?)?["id"].as_str()?.to_string())
+            };
             let given: BTreeSet<String> = function
                 .params
                 .iter()
@@ -460,40 +480,4 @@ fn every_flag_the_module_writes_is_one_the_binary_accepts() {
 /// global switch it takes before any subcommand.
 fn accepted_as_hidden_global_switch(flag: &str) -> bool {
     Command::new(binary()).args([flag, "describe-cli"]).output().is_ok_and(|o| o.status.success())
-}
-
-#[test]
-fn every_policy_product_and_offer_type_parameter_has_tab_completion() {
-    let script = psm1();
-    let functions = public_functions();
-    // (cmdlet, parameter) pairs that a Register-ArgumentCompleter covers.
-    let mut completed = BTreeSet::new();
-    for node in script.nodes().into_iter().filter(|n| n.kind() == "command") {
-        let Some((command, parameters)) = command_parameters(&script, node) else { continue };
-        if !command.eq_ignore_ascii_case("Register-ArgumentCompleter") {
-            continue;
-        }
-        let argument = |name: &str| {
-            let (_, value) = parameters.iter().find(|(p, _)| p.eq_ignore_ascii_case(name))?;
-            Some(Value::read(&script, (*value)?).strings())
-        };
-        let cmdlets = argument("CommandName").unwrap_or_default();
-        let parameter = argument("ParameterName").unwrap_or_default().concat();
-        for cmdlet in cmdlets {
-            let has = functions.iter().find(|f| f.name == cmdlet).is_some_and(|f| f.param(&parameter).is_some());
-            assert!(has, "{}: completes -{parameter} of {cmdlet}, which has no such parameter", script.at(node));
-            completed.insert((cmdlet, parameter.clone()));
-        }
-    }
-    for function in &functions {
-        for param in ["PolicyId", "ProductId", "OfferType"] {
-            if function.param(param).is_some() {
-                assert!(
-                    completed.contains(&(function.name.clone(), param.to_string())),
-                    "-{param} of {} has no completer",
-                    function.name
-                );
-            }
-        }
-    }
 }
