@@ -76,7 +76,8 @@ impl GraphClient {
             if pending.is_empty() {
                 break;
             }
-            let wait = self.retry.delay(attempt, 0, started.elapsed(), Some(round.wait.unwrap_or(Duration::from_secs(1))));
+            let wait =
+                self.retry.delay(attempt, 0, started.elapsed(), Some(round.wait.unwrap_or(Duration::from_secs(1))));
             let Some(wait) = wait else {
                 return Err(GraphError::Status {
                     what: read.what.into(),

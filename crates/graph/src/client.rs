@@ -44,7 +44,8 @@ impl GraphClient {
     /// A client of the Graph host `base` (scheme and host), sending `token`.
     pub fn new(base: &str, token: String, timeout: Duration) -> Result<Self, GraphError> {
         let base = base.trim().trim_end_matches('/').to_string();
-        let uri: http::Uri = base.parse().map_err(|_| GraphError::Config(format!("--graph-endpoint '{base}' is not a URL")))?;
+        let uri: http::Uri =
+            base.parse().map_err(|_| GraphError::Config(format!("--graph-endpoint '{base}' is not a URL")))?;
         if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() || uri.path().len() > 1 {
             return Err(GraphError::Config(format!(
                 "--graph-endpoint '{base}' is not the root of a Graph host (like https://graph.microsoft.com)"
@@ -78,7 +79,8 @@ impl GraphClient {
     pub async fn subscription(&self, id: &str) -> Result<CompanySubscription, GraphError> {
         let what = format!("reading subscription {id}");
         let read = Read { what: &what, permission: SUBSCRIPTIONS_PERMISSION };
-        let id = uuid::Uuid::try_parse(id).map_err(|_| GraphError::Config(format!("'{id}' is not a subscription id (a GUID)")))?;
+        let id = uuid::Uuid::try_parse(id)
+            .map_err(|_| GraphError::Config(format!("'{id}' is not a subscription id (a GUID)")))?;
         let path = format!("/v1.0/directory/subscriptions/{id}");
         self.get(&self.url(&path), &read).await.map_err(|e| not_found(e, format!("subscription {id}")))
     }
@@ -87,7 +89,8 @@ impl GraphClient {
     pub async fn users_with_sku(&self, sku_id: &str) -> Result<Vec<DirectoryUser>, GraphError> {
         let what = format!("listing the users holding SKU {sku_id}");
         let read = Read { what: &what, permission: USERS_PERMISSION };
-        let sku = uuid::Uuid::try_parse(sku_id).map_err(|_| GraphError::Config(format!("'{sku_id}' is not a SKU id")))?;
+        let sku =
+            uuid::Uuid::try_parse(sku_id).map_err(|_| GraphError::Config(format!("'{sku_id}' is not a SKU id")))?;
         let filter = format!("assignedLicenses/any(x:x/skuId eq {sku})");
         let query = form_query(&[("$filter", &filter), ("$select", USER_FIELDS), ("$top", "999")]);
         self.all_pages(&format!("/v1.0/users?{query}"), &read).await
@@ -110,7 +113,10 @@ impl GraphClient {
                 Some(link) => {
                     return Err(GraphError::Decode {
                         what: read.what.to_string(),
-                        message: format!("its next page is on another host ({}), where the token is not sent", origin(&link)),
+                        message: format!(
+                            "its next page is on another host ({}), where the token is not sent",
+                            origin(&link)
+                        ),
                         request_id: String::new(),
                     });
                 }
@@ -181,7 +187,9 @@ impl GraphClient {
         if body.is_some() {
             builder = builder.header(header::CONTENT_TYPE, "application/json");
         }
-        builder.body(body.unwrap_or_default()).map_err(|e| GraphError::Config(format!("bad Graph request {}: {e}", path_of(url))))
+        builder
+            .body(body.unwrap_or_default())
+            .map_err(|e| GraphError::Config(format!("bad Graph request {}: {e}", path_of(url))))
     }
 }
 
@@ -202,12 +210,8 @@ fn answer(
         message: e.to_string(),
         attempts,
     })?;
-    let request_id = response
-        .headers()
-        .get("request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or(client_request_id)
-        .to_string();
+    let request_id =
+        response.headers().get("request-id").and_then(|v| v.to_str().ok()).unwrap_or(client_request_id).to_string();
     let status = response.status().as_u16();
     if response.status().is_success() {
         return Ok((response.into_body(), request_id));
@@ -243,13 +247,29 @@ fn form_query(pairs: &[(&str, &str)]) -> String {
         }
         text.push_str(name);
         text.push('=');
-        text.extend(value.bytes().map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'$' | b',' | b'/' | b':' | b'(' | b')' => {
-                (b as char).to_string()
-            }
-            b' ' => "%20".to_string(),
-            b => format!("%{b:02X}"),
-        }).collect::<String>().chars());
+        text.extend(
+            value
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z'
+                    | b'a'..=b'z'
+                    | b'0'..=b'9'
+                    | b'-'
+                    | b'_'
+                    | b'.'
+                    | b'~'
+                    | b'$'
+                    | b','
+                    | b'/'
+                    | b':'
+                    | b'('
+                    | b')' => (b as char).to_string(),
+                    b' ' => "%20".to_string(),
+                    b => format!("%{b:02X}"),
+                })
+                .collect::<String>()
+                .chars(),
+        );
     }
     text
 }

@@ -176,13 +176,12 @@ impl Session {
         if let Some(token) = kept.graph_token.as_ref().filter(|t| t.is_fresh()) {
             return Ok(token.clone());
         }
-        let refresh_token = [&kept.graph_token, &kept.token]
-            .into_iter()
-            .find_map(|t| t.as_ref().and_then(|t| t.refresh_token.clone()));
+        let refresh_token =
+            [&kept.graph_token, &kept.token].into_iter().find_map(|t| t.as_ref().and_then(|t| t.refresh_token.clone()));
         let token = match (refresh_token, self.profile.flow.is_unattended()) {
-            (Some(refresh_token), _) => oauth::refresh(self.http()?, &graph, &refresh_token)
-                .await
-                .map_err(|e| self.graph_refused(e))?,
+            (Some(refresh_token), _) => {
+                oauth::refresh(self.http()?, &graph, &refresh_token).await.map_err(|e| self.graph_refused(e))?
+            }
             (None, true) => self.acquire_unattended(&given.or_kept(&kept), &self.profile.flow, &graph).await?,
             (None, false) if self.profile.flow == Flow::AccessToken => {
                 return Err(SignInError::NotSignedIn(
