@@ -79,3 +79,16 @@ fn junit_has_one_case_per_subscription_accepted_ones_passing() {
     assert_eq!(failed.len(), 1);
     assert!(failed[0].attribute("name").unwrap().contains("vera@contoso.test"));
 }
+
+#[test]
+fn on_our_service_the_same_check_works() {
+    use crate::admin_support::{POWER_BI_PRO, Tenant};
+    let t = Tenant::local();
+    t.add_users(&["ann"]);
+    t.buy("ann", POWER_BI_PRO, 1);
+    let run = t.run(&check(&[]));
+    run.assert_fails_with(8);
+    assert!(run.stderr.contains("bought by ann@"), "{run:#?}");
+    t.run(&check(&["--allow-product", POWER_BI_PRO])).assert_ok();
+    t.run(&check(&["--since", "2999-01-01"])).assert_ok();
+}
