@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -141,7 +141,6 @@ struct State {
     base: String,
     calls: Arc<Calls>,
     throttled: Mutex<Vec<&'static str>>,
-    stopped: AtomicBool,
 }
 
 impl GraphStandIn {
@@ -158,7 +157,6 @@ impl GraphStandIn {
             base: url.clone(),
             calls: calls.clone(),
             throttled: Mutex::new(Vec::new()),
-            stopped: AtomicBool::new(false),
         });
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -182,9 +180,6 @@ impl GraphStandIn {
 
 /// One HTTP/1.1 exchange, then the connection closes.
 fn serve(state: &State, stream: TcpStream) {
-    if state.stopped.load(Ordering::SeqCst) {
-        return;
-    }
     let mut reader = BufReader::new(stream.try_clone().expect("stream"));
     let mut head = String::new();
     let mut headers = HashMap::new();
@@ -306,12 +301,12 @@ fn decode(query: &str) -> HashMap<String, String> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' {
-            if let Ok(b) = u8::from_str_radix(text.get(i + 1..i + 3).unwrap_or("zz"), 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && let Ok(b) = u8::from_str_radix(text.get(i + 1..i + 3).unwrap_or("zz"), 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;

@@ -239,39 +239,20 @@ fn not_found(e: GraphError, subject: String) -> GraphError {
     }
 }
 
+/// Characters a query value keeps as they are: OData's syntax stays readable in logs.
+const KEPT: &[u8] = b"-_.~$,/:()";
+
 fn form_query(pairs: &[(&str, &str)]) -> String {
-    let mut text = String::new();
-    for (name, value) in pairs {
-        if !text.is_empty() {
-            text.push('&');
-        }
-        text.push_str(name);
-        text.push('=');
-        text.extend(
-            value
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z'
-                    | b'a'..=b'z'
-                    | b'0'..=b'9'
-                    | b'-'
-                    | b'_'
-                    | b'.'
-                    | b'~'
-                    | b'$'
-                    | b','
-                    | b'/'
-                    | b':'
-                    | b'('
-                    | b')' => (b as char).to_string(),
-                    b' ' => "%20".to_string(),
-                    b => format!("%{b:02X}"),
-                })
-                .collect::<String>()
-                .chars(),
-        );
-    }
-    text
+    let encode = |value: &str| -> String {
+        value
+            .bytes()
+            .map(|b| match b {
+                b if b.is_ascii_alphanumeric() || KEPT.contains(&b) => (b as char).to_string(),
+                b => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    pairs.iter().map(|(name, value)| format!("{name}={}", encode(value))).collect::<Vec<_>>().join("&")
 }
 
 /// A URL's path, for logs (queries can be long).
