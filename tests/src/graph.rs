@@ -289,6 +289,15 @@ fn route(state: &State, method: &str, target: &str, body: &[u8]) -> Answer {
             }
         }
         ("GET", "/v1.0/users") => users_with_sku(state, path, &query),
+        // One user by id: what a client without `$batch` asks once per subscription.
+        ("GET", p) if p.starts_with("/v1.0/users/") => {
+            state.calls.users.fetch_add(1, Ordering::SeqCst);
+            let id = &p["/v1.0/users/".len()..];
+            match state.tenant.users.iter().find(|u| u.id == id) {
+                Some(user) => (200, vec![], user_json(user)),
+                None => (404, vec![], error("Request_ResourceNotFound", &format!("Resource '{id}' does not exist"))),
+            }
+        }
         ("POST", "/v1.0/$batch") => batch(state, body),
         _ => (404, vec![], error("BadRequest", &format!("Resource not found for the segment '{path}'."))),
     }

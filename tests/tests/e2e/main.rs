@@ -21,6 +21,7 @@ mod cli_scope;
 mod client_faults;
 mod connection_choice;
 mod endpoint_choice;
+mod graph_bench;
 mod graph_detection;
 mod graph_licenses;
 mod graph_subscriptions;
