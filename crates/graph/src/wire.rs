@@ -25,7 +25,7 @@ pub struct CompanySubscription {
     pub sku_id: String,
     #[serde(default)]
     pub sku_part_number: Option<String>,
-    /// `Enabled`, `Expired`, `Suspended`, `Warning`, `LockedOut`.
+    /// `Enabled`, `Deleted`, `Suspended`, `Warning`, `LockedOut` (Graph's reference).
     #[serde(default)]
     pub status: Option<String>,
     #[serde(default)]

@@ -31,7 +31,8 @@ pub struct TenantSubscriptionRecord {
     pub quantity: u32,
     pub assigned_licenses: Option<u32>,
     pub available_licenses: Option<u32>,
-    /// `Active` (Graph's `Enabled` or `Warning`), else Graph's status as it is.
+    /// `Active` (Graph's `Enabled` or `Warning`), else Graph's status as it is (`Deleted`,
+    /// `Suspended`, `LockedOut`).
     pub status: String,
     pub graph_status: String,
     pub is_trial: bool,
