@@ -66,6 +66,22 @@ impl GraphTenant {
         })
     }
 
+    /// Adds subscription `n` of `sku`, bought by `upn` (a user added on first use, named after
+    /// it, holding the SKU).
+    pub fn buy(&mut self, n: u64, upn: &str, (sku, part): (&str, &str), created: &str, status: &str) {
+        if !self.users.iter().any(|u| u.upn == upn) {
+            let name = upn.split('@').next().unwrap_or(upn).to_string();
+            let id = guid(9, 1_000_000 + self.users.len() as u64);
+            self.users.push(GraphUser { id, upn: upn.into(), display_name: name, mail: None, skus: Vec::new() });
+        }
+        let user = self.users.iter_mut().find(|u| u.upn == upn).expect("added");
+        if !user.skus.iter().any(|s| s == sku) {
+            user.skus.push(sku.into());
+        }
+        let owner = user.id.clone();
+        self.subscriptions.push(Self::subscription(n, sku, part, Some(&owner), created, status));
+    }
+
     /// `n` self-service purchases of Power BI Pro, each by its own user who holds it, and one
     /// central subscription of Visio.
     pub fn with_purchases(n: u64) -> Self {

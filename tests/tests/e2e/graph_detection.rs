@@ -2,7 +2,7 @@
 //! active --detailed-exitcode` exits 8 when users bought something, `--since` keeps new ones,
 //! `--allow-product` leaves accepted products out, `-o junit` has one case per subscription.
 
-use commerce_e2e::graph::{GraphFixture, GraphOptions, GraphTenant, GraphUser, VISIO_PLAN_2, guid};
+use commerce_e2e::graph::{GraphFixture, GraphOptions, GraphTenant, VISIO_PLAN_2};
 
 const CHECK: [&str; 6] = ["subscriptions", "list", "--self-service", "--status", "active", "--detailed-exitcode"];
 
@@ -15,30 +15,9 @@ fn check<'a>(extra: &[&'a str]) -> Vec<&'a str> {
 /// Two Power BI purchases in November, a Visio one on 2026-11-30, and a suspended one.
 fn tenant() -> GraphTenant {
     let mut tenant = GraphTenant::with_purchases(2);
-    let visio = GraphUser {
-        id: guid(9, 50),
-        upn: "vera@contoso.test".into(),
-        display_name: "Vera".into(),
-        mail: None,
-        skus: vec![VISIO_PLAN_2.into()],
-    };
-    tenant.subscriptions.push(GraphTenant::subscription(
-        50,
-        VISIO_PLAN_2,
-        "VISIOCLIENT",
-        Some(&visio.id),
-        "2026-11-30T12:00:00Z",
-        "Enabled",
-    ));
-    tenant.subscriptions.push(GraphTenant::subscription(
-        51,
-        VISIO_PLAN_2,
-        "VISIOCLIENT",
-        Some(&visio.id),
-        "2026-11-30T12:00:00Z",
-        "Suspended",
-    ));
-    tenant.users.push(visio);
+    let visio = (VISIO_PLAN_2, "VISIOCLIENT");
+    tenant.buy(50, "vera@contoso.test", visio, "2026-11-30T12:00:00Z", "Enabled");
+    tenant.buy(51, "vera@contoso.test", visio, "2026-11-30T12:00:00Z", "Suspended");
     tenant
 }
 

@@ -4,7 +4,7 @@
 
 use std::sync::atomic::Ordering;
 
-use commerce_e2e::graph::{GraphFixture, GraphOptions, GraphTenant, GraphUser, POWER_BI_PRO, UNKNOWN_SKU, guid};
+use commerce_e2e::graph::{GraphFixture, GraphOptions, GraphTenant, POWER_BI_PRO, UNKNOWN_SKU, guid};
 use commerce_e2e::oidc::{TENANT, WRITER_CLIENT_ID, WRITER_CLIENT_SECRET};
 
 #[test]
@@ -82,22 +82,7 @@ fn a_missing_permission_is_one_line_naming_it_exit_4() {
 #[test]
 fn get_reads_one_and_unknown_skus_show_their_part_number() {
     let mut tenant = GraphTenant::with_purchases(1);
-    let owner = GraphUser {
-        id: guid(9, 77),
-        upn: "zoe@contoso.test".into(),
-        display_name: "Zoë".into(),
-        mail: None,
-        skus: vec![UNKNOWN_SKU.into()],
-    };
-    tenant.subscriptions.push(GraphTenant::subscription(
-        77,
-        UNKNOWN_SKU,
-        "NEW_THING_2027",
-        Some(&owner.id),
-        "2026-11-30T00:00:00Z",
-        "Warning",
-    ));
-    tenant.users.push(owner);
+    tenant.buy(77, "zoe@contoso.test", (UNKNOWN_SKU, "NEW_THING_2027"), "2026-11-30T00:00:00Z", "Warning");
     let f = GraphFixture::start(tenant, GraphOptions::default());
     let got = f.run(&["subscriptions", "get", &guid(1, 77), "-o", "json"]);
     got.assert_ok();

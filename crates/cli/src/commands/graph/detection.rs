@@ -21,41 +21,32 @@ pub trait Purchase {
     fn product_keys(&self) -> Vec<&str>;
 }
 
-impl Purchase for SubscriptionRecord {
-    fn id(&self) -> &str {
-        &self.subscription_id
-    }
-    fn created(&self) -> &str {
-        &self.created
-    }
-    fn purchaser(&self) -> &str {
-        &self.purchaser
-    }
-    fn product_name(&self) -> &str {
-        &self.product_name
-    }
-    fn product_keys(&self) -> Vec<&str> {
-        vec![&self.product_id, &self.product_name]
-    }
+/// `Purchase` for a record with `subscription_id`, `created`, `purchaser`, `product_name`
+/// fields, known by the product fields listed.
+macro_rules! purchase {
+    ($record:ty, $($key:ident),+) => {
+        impl Purchase for $record {
+            fn id(&self) -> &str {
+                &self.subscription_id
+            }
+            fn created(&self) -> &str {
+                &self.created
+            }
+            fn purchaser(&self) -> &str {
+                &self.purchaser
+            }
+            fn product_name(&self) -> &str {
+                &self.product_name
+            }
+            fn product_keys(&self) -> Vec<&str> {
+                vec![$(&self.$key),+]
+            }
+        }
+    };
 }
 
-impl Purchase for TenantSubscriptionRecord {
-    fn id(&self) -> &str {
-        &self.subscription_id
-    }
-    fn created(&self) -> &str {
-        &self.created
-    }
-    fn purchaser(&self) -> &str {
-        &self.purchaser
-    }
-    fn product_name(&self) -> &str {
-        &self.product_name
-    }
-    fn product_keys(&self) -> Vec<&str> {
-        vec![&self.product_id, &self.product_name, &self.sku_part_number]
-    }
-}
+purchase!(SubscriptionRecord, product_id, product_name);
+purchase!(TenantSubscriptionRecord, product_id, product_name, sku_part_number);
 
 /// Whether the organisation accepts this purchase's product.
 fn allowed<T: Purchase>(item: &T, args: &DetectionArgs) -> bool {
