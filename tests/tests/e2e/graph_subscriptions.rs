@@ -138,3 +138,30 @@ fn a_connected_app_gets_its_own_graph_token() {
     unsigned.assert_fails_with(3);
     assert!(unsigned.stderr.contains("COMMERCE_POLICY_CLIENT_SECRET"), "{unsigned:#?}");
 }
+
+/// `connect` with a managed identity asks for the Graph token too and keeps it in the kernel
+/// keyring: with the identity endpoint gone, the tenant is still read.
+#[test]
+fn connect_keeps_a_graph_token_beside_the_licensing_one() {
+    if std::process::Command::new("keyctl").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI installs keyutils (keyctl)");
+        return;
+    }
+    let GraphFixture { provider, graph, sandbox, .. } =
+        GraphFixture::start(GraphTenant::with_purchases(2), GraphOptions::default());
+    let mut msi = sandbox.command_in_keyring();
+    msi.env("IDENTITY_ENDPOINT", format!("{}/msi/token", provider.url()))
+        .env("IDENTITY_HEADER", commerce_e2e::oidc::MSI_HEADER);
+    let connect = ["connect", "--authority", provider.authority(), "--endpoint", "microsoft", "--managed-identity"];
+    let connected = sandbox.run_command(msi, &connect, "");
+    connected.assert_ok();
+    assert!(!connected.stderr.contains("Graph"), "no warning: {connected:#?}");
+    drop(provider);
+    let mut offline = sandbox.command_in_keyring();
+    offline.env("COMMERCE_POLICY_IMDS_ENDPOINT", "http://127.0.0.1:9");
+    let args = ["--graph-endpoint", graph.url.as_str(), "subscriptions", "list", "--self-service", "-o", "json"];
+    let listed = sandbox.run_command(offline, &args, "");
+    listed.assert_ok();
+    assert_eq!(listed.json().as_array().unwrap().len(), 2, "{listed:#?}");
+    sandbox.run_command(sandbox.command_in_keyring(), &["disconnect"], "").assert_ok();
+}

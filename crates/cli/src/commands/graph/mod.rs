@@ -87,6 +87,26 @@ async fn graph_token(profile: Option<&Profile>) -> Result<String, CliError> {
     Ok(token.access_token.expose().to_string())
 }
 
+/// On `connect` to a tenant, the Graph token beside the licensing one (docs/graph.md), so a
+/// missing consent shows now rather than in the first pipeline run. A connection that only
+/// manages policies works without it: a failure is a warning, and the commands that read
+/// Graph say it again.
+pub async fn connect_graph(session: &Session, given: &commerce_signin::Given) {
+    let flow = &session.profile.flow;
+    let keeps = flow.is_unattended() || session.vault().unavailable().is_none();
+    if matches!(flow, Flow::AccessToken | Flow::NoSignIn) || !keeps || !is_microsoft(&session.profile.endpoint) {
+        return;
+    }
+    if let Err(e) = session.graph_token(given).await {
+        crate::log::notice(
+            "WARN",
+            &format!(
+                "signed in, but got no Microsoft Graph token ({e}): `subscriptions` and `licenses` cannot read the tenant until it is granted"
+            ),
+        );
+    }
+}
+
 /// Microsoft's full table when `COMMERCE_POLICY_SKU_NAMES` names its CSV, else the shipped one.
 fn sku_names() -> Result<SkuNames, CliError> {
     match std::env::var_os("COMMERCE_POLICY_SKU_NAMES").filter(|v| !v.is_empty()) {
