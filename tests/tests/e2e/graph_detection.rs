@@ -31,6 +31,9 @@ fn purchases_found_exit_8_and_name_the_purchaser() {
     assert!(run.stdout.contains("buyer0@contoso.test"), "the table names them: {run:#?}");
     let without = f.run(&CHECK[..5]);
     without.assert_ok();
+    let ended = f.run(&["subscriptions", "list", "--self-service", "--status", "deleted", "-o", "json"]).json();
+    assert_eq!(ended.as_array().unwrap().len(), 1, "the suspended one: {ended}");
+    assert_eq!(ended[0]["GraphStatus"], "Suspended");
 }
 
 #[test]

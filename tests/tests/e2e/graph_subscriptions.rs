@@ -28,6 +28,12 @@ fn self_service_purchases_show_purchaser_product_name_status_and_dates() {
     assert_eq!(first["ExpiresOn"], "2027-12-01T00:00:00Z");
     let all = f.run(&["subscriptions", "list", "-o", "json"]).json();
     assert_eq!(all.as_array().unwrap().len(), 4, "without --self-service the tenant's own too");
+    let bought = f.run(&["subscriptions", "list", "--purchaser", "BUYER1@contoso.test", "-o", "json"]).json();
+    assert_eq!(bought.as_array().unwrap().len(), 1, "{bought}");
+    assert_eq!(bought[0]["SubscriptionId"], guid(1, 1));
+    let table = f.run(&["subscriptions", "list", "--self-service"]);
+    table.assert_ok();
+    assert!(table.stdout.contains("Microsoft Graph") && table.stdout.contains("buyer2@contoso.test"), "{table:#?}");
 }
 
 #[test]
