@@ -132,6 +132,8 @@ pub struct GraphOptions {
     /// The JWKS that signs accepted tokens (tests/oidc's); `None` accepts `static_token`.
     pub jwks: Option<Value>,
     pub static_token: Option<String>,
+    /// Next pages on another host (a hostile or broken answer): the token must not follow.
+    pub foreign_next_link: bool,
 }
 
 /// The requests answered, by kind.
@@ -357,7 +359,8 @@ fn page(state: &State, path: &str, query: &HashMap<String, String>, items: &[Val
             .map(|(k, v)| format!("{k}={}", v.replace(' ', "%20")))
             .collect();
         rest.push(format!("$skiptoken={end}"));
-        answer["@odata.nextLink"] = json!(format!("{}{path}?{}", state.base, rest.join("&")));
+        let base = if state.options.foreign_next_link { "http://evil.test" } else { state.base.as_str() };
+        answer["@odata.nextLink"] = json!(format!("{base}{path}?{}", rest.join("&")));
     }
     (200, vec![], answer)
 }

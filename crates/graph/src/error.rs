@@ -23,10 +23,14 @@ pub enum GraphError {
     Status { what: String, status: u16, message: String, request_id: String, attempts: u32 },
     #[error("{what} failed: Microsoft Graph gave no answer{}: {message}", tries(*attempts))]
     Unreachable { what: String, message: String, attempts: u32 },
-    #[error("{what} failed: Microsoft Graph's answer could not be read: {message} (request id {request_id})")]
+    #[error("{what} failed: Microsoft Graph's answer could not be read: {message}{}", request(request_id))]
     Decode { what: String, message: String, request_id: String },
     #[error("{0}")]
     Config(String),
+}
+
+fn request(request_id: &str) -> String {
+    if request_id.is_empty() { String::new() } else { format!(" (request id {request_id})") }
 }
 
 fn tries(attempts: u32) -> String {

@@ -102,6 +102,15 @@ fn get_reads_one_and_unknown_skus_show_their_part_number() {
 }
 
 #[test]
+fn a_next_page_on_another_host_is_not_followed() {
+    let options = GraphOptions { foreign_next_link: true, ..GraphOptions::default() };
+    let f = GraphFixture::start(GraphTenant::with_purchases(150), options);
+    let run = f.run(&["subscriptions", "list"]);
+    run.assert_fails_with(1);
+    assert!(run.stderr.contains("its next page is on another host (evil.test)"), "{run:#?}");
+}
+
+#[test]
 fn a_product_id_of_the_licensing_catalogue_is_refused_on_a_tenant_before_any_call() {
     let f = GraphFixture::start(GraphTenant::with_purchases(1), GraphOptions::default());
     let run = f.run(&["subscriptions", "list", "--product-id", "CFQ7TTC0LH16"]);
