@@ -1,6 +1,7 @@
 //! A small harness for end-to-end tests: the real `commerce-policy` binary, a real
 //! `commerce-policy serve` on an ephemeral loopback port, a real store in a temp folder.
 
+pub mod graph;
 pub mod oidc;
 pub mod powershell;
 

@@ -12,7 +12,9 @@ use crate::log::LogFormat;
 use commerce_signin::Cloud;
 
 mod admin;
+mod graph;
 pub use admin::*;
+pub use graph::*;
 
 /// Read and change Microsoft 365 self-service purchase policies (AllowSelfServicePurchase),
 /// on your tenant, on any commerce-policy service, or on the embedded local default.
@@ -42,8 +44,14 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "COMMERCE_POLICY_ENDPOINT")]
     pub endpoint: Option<String>,
 
-    /// Output format: a table for people, json for scripts, csv for spreadsheets, junit (plan
-    /// and apply) for CI test reports.
+    /// Where Microsoft Graph answers, for the administration commands that read a tenant
+    /// (docs/graph.md). Default: the connected cloud's Graph host (https://graph.microsoft.com
+    /// worldwide).
+    #[arg(long, global = true, env = "COMMERCE_POLICY_GRAPH_ENDPOINT", value_name = "URL")]
+    pub graph_endpoint: Option<String>,
+
+    /// Output format: a table for people, json for scripts, csv for spreadsheets, junit (plan,
+    /// apply, and subscriptions list) for CI test reports.
     #[arg(long, short = 'o', global = true, env = "COMMERCE_POLICY_OUTPUT", value_enum, default_value_t = Format::Table)]
     pub output: Format,
 

@@ -24,8 +24,8 @@ pub fn command() -> clap::Command {
 }
 
 /// The global flags that only matter to a command that sends requests.
-const CLIENT_ARGS: [&str; 7] =
-    ["endpoint", "output", "access_token", "timeout", "retry_timeout", "max_retries", "verbose"];
+const CLIENT_ARGS: [&str; 8] =
+    ["endpoint", "graph_endpoint", "output", "access_token", "timeout", "retry_timeout", "max_retries", "verbose"];
 
 #[cfg(test)]
 mod tests {

@@ -67,7 +67,7 @@ impl Endpoint {
 }
 
 /// The retries `--max-retries` and `--retry-timeout` allow.
-fn retry(global: &GlobalArgs) -> RetryPolicy {
+pub(crate) fn retry(global: &GlobalArgs) -> RetryPolicy {
     RetryPolicy {
         max_attempts: global.max_retries.map_or(u32::MAX, |n| n.saturating_add(1)),
         max_elapsed: global.retry_timeout,

@@ -37,6 +37,12 @@ pub enum CliError {
         "{0} target(s) (products or offer types) differ from the baseline: run `commerce-policy apply` to make them match"
     )]
     Drift(usize),
+    /// `subscriptions list --detailed-exitcode` found subscriptions (docs/ci.md).
+    #[error("{count} subscription(s) found: {named} — take them over, or accept their products with --allow-product")]
+    Detected { count: usize, named: String },
+    /// Reading a tenant through Microsoft Graph failed (docs/graph.md).
+    #[error("{0}")]
+    Graph(#[from] commerce_graph::GraphError),
     /// Ctrl-C stopped a batch; its results so far were printed.
     #[error("{}", interrupted(*changed, *not_attempted, *total))]
     Interrupted { changed: usize, not_attempted: usize, total: usize },
@@ -89,7 +95,8 @@ impl CliError {
             Self::Request { source, .. } => kind_exit_code(source.kind()),
             Self::Usage(_) => exit::USAGE,
             Self::Partial { code, .. } => *code,
-            Self::Drift(_) => exit::DRIFT,
+            Self::Drift(_) | Self::Detected { .. } => exit::DRIFT,
+            Self::Graph(e) => kind_exit_code(e.kind()),
             Self::Interrupted { .. } => exit::INTERRUPTED,
             Self::Auth(e) => match e {
                 SignInError::NotSignedIn(_) => exit::NOT_SIGNED_IN,

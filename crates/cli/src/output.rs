@@ -83,7 +83,7 @@ pub fn write_stdout(text: &str) -> Result<(), CliError> {
 pub const CLOSED_PIPE: i32 = 141;
 
 fn junit_only() -> CliError {
-    CliError::Usage("--output junit is for plan and apply: use table, json or csv here".into())
+    CliError::Usage("--output junit is for plan, apply and subscriptions list: use table, json or csv here".into())
 }
 
 fn to_value<T: Serialize>(record: &T) -> Result<Value, CliError> {

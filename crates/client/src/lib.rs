@@ -12,7 +12,7 @@ mod transport;
 pub use admin::SubscriptionFilter;
 pub use api::{Client, Versioned};
 pub use error::{ClientError, ErrorKind};
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, is_transient, parse_retry_after};
 pub use transport::{HttpTransport, MAX_RESPONSE_BYTES, Transport, TransportError, TransportFuture};
 
 /// Microsoft's licensing service in the worldwide cloud.

@@ -39,6 +39,17 @@ impl Cloud {
         "https://licensing.m365.microsoft.com"
     }
 
+    /// Microsoft Graph in this cloud (Microsoft's "National cloud deployments" page), which
+    /// is also the resource Graph tokens are asked for (`<host>/.default`).
+    pub fn graph_endpoint(self) -> &'static str {
+        match self {
+            Cloud::Worldwide => "https://graph.microsoft.com",
+            Cloud::UsGovHigh => "https://graph.microsoft.us",
+            Cloud::UsGovDod => "https://dod-graph.microsoft.us",
+            Cloud::China => "https://microsoftgraph.chinacloudapi.cn",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Cloud::Worldwide => "worldwide",
@@ -93,5 +104,13 @@ mod tests {
         assert_eq!(Cloud::UsGovHigh.authority(), "https://login.microsoftonline.us");
         assert_eq!(Cloud::UsGovDod.authority(), "https://login.microsoftonline.us");
         assert_eq!(Cloud::China.authority(), "https://login.partner.microsoftonline.cn");
+    }
+
+    #[test]
+    fn every_cloud_has_its_own_graph_host() {
+        assert_eq!(Cloud::Worldwide.graph_endpoint(), "https://graph.microsoft.com");
+        assert_eq!(Cloud::UsGovHigh.graph_endpoint(), "https://graph.microsoft.us");
+        assert_eq!(Cloud::UsGovDod.graph_endpoint(), "https://dod-graph.microsoft.us");
+        assert_eq!(Cloud::China.graph_endpoint(), "https://microsoftgraph.chinacloudapi.cn");
     }
 }

@@ -64,6 +64,7 @@ impl Session {
         let token = self.acquire(given, Some(person)).await?;
         let kept = Kept {
             token: Some(token.clone()),
+            graph_token: None,
             client_secret: given.client_secret.clone().filter(|_| self.profile.flow == Flow::ClientSecret),
             certificate_password: given.certificate_password.clone(),
         };
@@ -125,12 +126,13 @@ impl Session {
             (Flow::DeviceCode, Some(person)) => oauth::device_code(self.http()?, p, person.show_device_code).await,
             (Flow::Browser, Some(person)) => browser::sign_in(self.http()?, p, &person.browser).await,
             (Flow::DeviceCode | Flow::Browser, None) => Err(self.not_kept()),
-            (flow, _) => self.acquire_unattended(given, flow).await,
+            (flow, _) => self.acquire_unattended(given, flow, p).await,
         }
     }
 
-    async fn acquire_unattended(&self, given: &Given, flow: &Flow) -> Result<Token, SignInError> {
-        let p = &self.profile;
+    /// A new token of the profile's unattended flow, for the resource of `p` (the profile's
+    /// own, or Microsoft Graph's).
+    async fn acquire_unattended(&self, given: &Given, flow: &Flow, p: &Profile) -> Result<Token, SignInError> {
         match flow {
             Flow::DeviceCode | Flow::Browser => Err(self.not_kept()),
             Flow::ClientSecret => {
@@ -160,6 +162,47 @@ impl Session {
                 given.access_token.clone().map(Token::from_access_token).ok_or_else(|| self.not_kept())
             }
             Flow::NoSignIn => Err(SignInError::Config("this connection has no sign-in".into())),
+        }
+    }
+
+    /// A Microsoft Graph token for this connection (`https://graph.microsoft.com/.default`,
+    /// or the cloud's Graph host), kept beside the licensing token: the kept one while fresh,
+    /// else a refresh token redeemed for Graph (a person's sign-in: Entra's refresh tokens
+    /// serve every resource the client is consented for), else the unattended flow asked again
+    /// for Graph (client secret, certificate, federated token, managed identity).
+    pub async fn graph_token(&self, given: &Given) -> Result<Token, SignInError> {
+        let graph = Profile { resource: self.profile.cloud.graph_endpoint().into(), ..self.profile.clone() };
+        let mut kept = self.vault.load();
+        if let Some(token) = kept.graph_token.as_ref().filter(|t| t.is_fresh()) {
+            return Ok(token.clone());
+        }
+        let refresh_token =
+            [&kept.graph_token, &kept.token].into_iter().find_map(|t| t.as_ref().and_then(|t| t.refresh_token.clone()));
+        let token = match (refresh_token, self.profile.flow.is_unattended()) {
+            (Some(refresh_token), _) => {
+                oauth::refresh(self.http()?, &graph, &refresh_token).await.map_err(|e| self.graph_refused(e))?
+            }
+            (None, true) => self.acquire_unattended(&given.or_kept(&kept), &self.profile.flow, &graph).await?,
+            (None, false) if self.profile.flow == Flow::AccessToken => {
+                return Err(SignInError::NotSignedIn(
+                    "a connection made with a ready token has no Microsoft Graph token: pass one in COMMERCE_POLICY_GRAPH_ACCESS_TOKEN".into(),
+                ));
+            }
+            (None, false) => return Err(self.not_kept()),
+        };
+        kept.graph_token = Some(token.clone());
+        self.vault.save(&kept);
+        Ok(token)
+    }
+
+    /// A refused Graph refresh, said as what to do: consent is the usual cause.
+    fn graph_refused(&self, e: SignInError) -> SignInError {
+        match e {
+            SignInError::NotSignedIn(why) => SignInError::NotSignedIn(format!(
+                "no Microsoft Graph token for {} ({why}): the client needs consent for Microsoft Graph (Organization.Read.All, User.Read.All); run `commerce-policy connect` again after an admin grants it",
+                self.profile.describe()
+            )),
+            e => e,
         }
     }
 

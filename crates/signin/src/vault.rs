@@ -15,6 +15,9 @@ use crate::{Secret, SignInError, Token};
 pub struct Kept {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<Token>,
+    /// The Microsoft Graph token, beside the licensing one (docs/graph.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graph_token: Option<Token>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

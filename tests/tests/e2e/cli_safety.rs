@@ -49,7 +49,7 @@ fn junit_is_refused_before_any_request_by_every_command_but_plan_and_apply() {
         by_env.env("COMMERCE_POLICY_OUTPUT", "junit");
         let run = sb.run_command(by_env, &[&["--endpoint", svc.url.as_str()], command].concat(), "");
         run.assert_fails_with(2);
-        assert!(run.stderr.contains("junit is for plan and apply"), "{command:?}: {run:#?}");
+        assert!(run.stderr.contains("junit is for plan, apply and subscriptions list"), "{command:?}: {run:#?}");
     }
     assert_eq!(api_requests(&log), 0, "nothing was sent:\n{}", std::fs::read_to_string(&log).unwrap());
     assert_eq!(cli.run(&["audit", "-o", "json"]).assert_ok().json(), json!([]), "nothing changed");

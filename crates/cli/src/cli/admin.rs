@@ -126,6 +126,8 @@ pub enum SubscriptionsCommand {
         /// Active or Deleted.
         #[arg(long)]
         status: Option<SubscriptionStatus>,
+        #[command(flatten)]
+        detection: super::DetectionArgs,
     },
     /// Read one subscription.
     Get {

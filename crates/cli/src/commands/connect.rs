@@ -94,6 +94,7 @@ async fn sign_in_and_save(global: &GlobalArgs, args: ConnectArgs) -> Result<(), 
     // Only a sign-in that worked replaces the old connection.
     forget_other_connection(&dir, &session.profile)?;
     session.profile.save(&dir)?;
+    super::graph::connect_graph(&session, &given).await;
     report(global, &session.profile, &token, session.vault())
 }
 

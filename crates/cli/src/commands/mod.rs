@@ -5,6 +5,7 @@ mod audit;
 mod baseline;
 mod connect;
 mod describe;
+mod graph;
 mod policies;
 mod product_policies;
 mod serve;
@@ -41,9 +42,15 @@ fn check_usage(cli: &Cli) -> Result<(), CliError> {
     }
     let prints_records =
         !matches!(cli.command, Command::Serve(_) | Command::DescribeCli | Command::Completions { .. } | Command::Man);
-    let reports_tests = matches!(cli.command, Command::Plan(_) | Command::Apply(_));
+    let reports_tests = match &cli.command {
+        Command::Plan(_) | Command::Apply(_) => true,
+        Command::Subscriptions(args) => matches!(args.command, crate::cli::SubscriptionsCommand::List { .. }),
+        _ => false,
+    };
     if cli.global.output == Format::Junit && prints_records && !reports_tests {
-        return Err(CliError::Usage("--output junit is for plan and apply: use table, json or csv here".into()));
+        return Err(CliError::Usage(
+            "--output junit is for plan, apply and subscriptions list: use table, json or csv here".into(),
+        ));
     }
     match &cli.command {
         Command::Plan(args) => baseline::check_out(args.out.as_deref()),

@@ -22,32 +22,51 @@ pub async fn run(global: &GlobalArgs, args: LicensesArgs) -> Result<(), CliError
         LicensesCommand::Assign(change) => change_licenses(global, acting, change, true).await,
         LicensesCommand::Unassign(change) => change_licenses(global, acting, change, false).await,
         LicensesCommand::Export { subscription, out } => {
-            let ids = subscription_ids(&from_stdin_if_asked(subscription)?)?;
-            let json = global.output == Format::Json;
-            if global.output_on_command_line && !json && global.output != Format::Csv {
-                return Err(CliError::Usage(
-                    "licenses export writes CSV: drop --output (or -o json for objects)".into(),
-                ));
-            }
-            check_out(out.as_deref())?;
+            let (ids, json) = export_request(global, subscription, out.as_deref())?;
             let (client, printer) = open(global, acting, "licenses export").await?;
             let holders = client
                 .license_holders(&ids)
                 .await
                 .map_err(CliError::request(format!("exporting the users of {} subscription(s)", ids.len())))?;
-            let records: Vec<HolderRecord> = holders.into_iter().map(HolderRecord::from).collect();
-            let format = if json { Format::Json } else { Format::Csv };
-            let text = match records.is_empty() {
-                true if !json => format!("{EXPORT_HEADER}\n"),
-                _ => crate::output::render_many(format, &records)?,
-            };
-            match out {
-                None => printer.write(&text),
-                // A spreadsheet (Excel) reads a CSV file without a byte order mark in the
-                // system's code page, garbling non-ASCII names: a file gets one.
-                Some(path) => write_file(&path, &format!("{}{text}", if json { "" } else { "\u{feff}" })),
-            }
+            write_export(&printer, holders.into_iter().map(HolderRecord::from).collect(), out, json)
         }
+    }
+}
+
+/// The subscriptions `licenses export` names, checked, and whether it writes JSON: refused
+/// before anything is sent (on our service and on a tenant alike).
+pub(crate) fn export_request(
+    global: &GlobalArgs,
+    subscription: Vec<String>,
+    out: Option<&std::path::Path>,
+) -> Result<(Vec<String>, bool), CliError> {
+    let ids = subscription_ids(&from_stdin_if_asked(subscription)?)?;
+    let json = global.output == Format::Json;
+    if global.output_on_command_line && !json && global.output != Format::Csv {
+        return Err(CliError::Usage("licenses export writes CSV: drop --output (or -o json for objects)".into()));
+    }
+    check_out(out)?;
+    Ok((ids, json))
+}
+
+/// Writes the export: CSV (its header even when no user holds a license) or JSON, to stdout
+/// or a file.
+pub(crate) fn write_export(
+    printer: &crate::output::Printer,
+    records: Vec<HolderRecord>,
+    out: Option<std::path::PathBuf>,
+    json: bool,
+) -> Result<(), CliError> {
+    let format = if json { Format::Json } else { Format::Csv };
+    let text = match records.is_empty() {
+        true if !json => format!("{EXPORT_HEADER}\n"),
+        _ => crate::output::render_many(format, &records)?,
+    };
+    match out {
+        None => printer.write(&text),
+        // A spreadsheet (Excel) reads a CSV file without a byte order mark in the
+        // system's code page, garbling non-ASCII names: a file gets one.
+        Some(path) => write_file(&path, &format!("{}{text}", if json { "" } else { "\u{feff}" })),
     }
 }
 

@@ -4,8 +4,8 @@
 //! against it every command refuses, before any request, and names the admin center page.
 
 mod directory;
-mod licenses;
-mod records;
+pub(super) mod licenses;
+pub(super) mod records;
 mod subscriptions;
 
 use commerce_client::{Client, ClientError, MICROSOFT_ENDPOINT};
@@ -18,6 +18,10 @@ use crate::output::{Printer, without_credentials};
 
 /// Runs an administration command.
 pub async fn run(global: &GlobalArgs, command: Command) -> Result<(), CliError> {
+    // On a tenant, the read-only commands read through Microsoft Graph (docs/graph.md).
+    if super::graph::reads_tenant(global, &command)? {
+        return super::graph::run(global, command).await;
+    }
     match command {
         Command::Users(args) => directory::run(global, args).await,
         Command::Purchase(args) => subscriptions::purchase(global, args).await,
@@ -87,7 +91,7 @@ fn refuse_microsoft(global: &GlobalArgs, command: &str) -> Result<(), CliError> 
 
 /// Where requests would go, as `Endpoint::open` chooses, without signing in: a URL, or
 /// `None` for the embedded default.
-fn destination(global: &GlobalArgs) -> Result<Option<String>, CliError> {
+pub(super) fn destination(global: &GlobalArgs) -> Result<Option<String>, CliError> {
     let explicit = global.endpoint.as_deref().map(str::trim).filter(|e| !e.is_empty());
     Ok(match explicit {
         Some("local") => None,
@@ -102,14 +106,14 @@ fn destination(global: &GlobalArgs) -> Result<Option<String>, CliError> {
 
 /// Whether `url` is Microsoft's licensing service: its host in any cloud, or the host
 /// `COMMERCE_POLICY_MICROSOFT_ENDPOINT` names in its place.
-fn is_microsoft(url: &str) -> bool {
+pub(super) fn is_microsoft(url: &str) -> bool {
     let same = |known: &str| url.trim_end_matches('/').eq_ignore_ascii_case(known.trim_end_matches('/'));
     same(&microsoft_endpoint()) || same(MICROSOFT_ENDPOINT) || Cloud::ALL.iter().any(|c| same(c.licensing_endpoint()))
 }
 
 /// A subscription id as given: trimmed, and a GUID (the service's ids are), so a typo is
 /// exit 2 before anything is sent.
-fn subscription_id(id: &str) -> Result<String, CliError> {
+pub(super) fn subscription_id(id: &str) -> Result<String, CliError> {
     let id = id.trim();
     uuid::Uuid::try_parse(id).map(|_| id.to_string()).map_err(|_| {
         CliError::Usage(format!("'{id}' is not a subscription id (a GUID, as `subscriptions list` shows)"))

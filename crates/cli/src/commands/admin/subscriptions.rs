@@ -3,7 +3,7 @@
 use commerce_client::SubscriptionFilter;
 use commerce_model::admin::{Cancellation, CancellationReason, NewCentralSubscription, NewPurchase, TakeOver};
 
-use super::records::{SubscriptionRecord, print_many, print_one, print_outcome};
+use super::records::{SubscriptionRecord, print_one, print_outcome};
 use super::{open, subscription_id, version_of};
 use crate::cli::{GlobalArgs, PurchaseArgs, ReasonArgs, SubscriptionsArgs, SubscriptionsCommand, TakeOverArgs};
 use crate::error::CliError;
@@ -23,11 +23,12 @@ pub async fn purchase(global: &GlobalArgs, args: PurchaseArgs) -> Result<(), Cli
 pub async fn run(global: &GlobalArgs, args: SubscriptionsArgs) -> Result<(), CliError> {
     let acting = &args.acting;
     match args.command {
-        SubscriptionsCommand::List { self_service, product_id, purchaser, status } => {
+        SubscriptionsCommand::List { self_service, product_id, purchaser, status, detection } => {
             let (client, printer) = open(global, acting, "subscriptions list").await?;
             let filter = SubscriptionFilter { self_service, product_id, purchaser, status };
             let found = client.subscriptions(&filter).await.map_err(CliError::request("listing subscriptions"))?;
-            print_many(&printer, found.into_iter().map(SubscriptionRecord::from).collect())
+            let records = found.into_iter().map(SubscriptionRecord::from).collect();
+            crate::commands::graph::detection::report(&printer, records, &detection)
         }
         SubscriptionsCommand::Get { subscription } => {
             let id = subscription_id(&subscription)?;
