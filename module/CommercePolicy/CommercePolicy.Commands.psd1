@@ -189,6 +189,8 @@
                 Purchaser      = @{ Flag = '--purchaser' }
                 Status         = @{ Flag = '--status' }
                 SelfService    = @{ Flag = '--self-service'; Switch = $true }
+                Since          = @{ Flag = '--since' }
+                AllowProduct   = @{ Flag = '--allow-product' }
                 As             = @{ Flag = '--as' }
             }
         }

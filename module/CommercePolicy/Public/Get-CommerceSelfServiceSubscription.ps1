@@ -35,6 +35,14 @@ function Get-CommerceSelfServiceSubscription {
     .PARAMETER SelfService
     Only subscriptions users bought themselves (self-service purchases), not central ones.
 
+    .PARAMETER Since
+    Only subscriptions created since this date (YYYY-MM-DD, UTC) or time (RFC 3339, like
+    2026-12-01T00:00:00Z): the purchases that are new since the last check.
+
+    .PARAMETER AllowProduct
+    Leave out purchases of these products, which the organisation accepts: product ids, SKU ids
+    or part numbers (on a tenant), or product names.
+
     .PARAMETER As
     The user who acts (a user principal name), on a service without sign-in (serve --auth none,
     the embedded local store); without it the caller is the admin. A service with sign-in ignores
@@ -45,6 +53,11 @@ function Get-CommerceSelfServiceSubscription {
 
     .EXAMPLE
     Get-CommerceSelfServiceSubscription -SelfService -ProductId CFQ7TTC0N8SS -Status Active
+
+    .EXAMPLE
+    if (Get-CommerceSelfServiceSubscription -SelfService -Status Active -Since 2026-12-01 -AllowProduct CFQ7TTC0L3PB) { throw 'Users bought something new' }
+
+    Fails a scheduled job when users bought something new, other than Power BI Pro.
 
     .EXAMPLE
     Get-CommerceSelfServiceSubscription -SubscriptionId 0bf9c874-07a6-45b6-9b83-81244c776510
@@ -58,7 +71,7 @@ function Get-CommerceSelfServiceSubscription {
     CommercePolicy.Subscription
 
     .NOTES
-    Binary: commerce-policy subscriptions list [--self-service] [--product-id <id>] [--purchaser <upn>] [--status <status>] --output json;
+    Binary: commerce-policy subscriptions list [--self-service] [--product-id <id>] [--purchaser <upn>] [--status <status>] [--since <date>] [--allow-product <p>...] --output json;
     commerce-policy subscriptions get <sub> --output json
 
     .LINK
@@ -93,6 +106,16 @@ function Get-CommerceSelfServiceSubscription {
         [Parameter(ParameterSetName = 'List')]
         [switch]
         $SelfService,
+
+        [Parameter(ParameterSetName = 'List')]
+        [ValidateNotNullOrEmpty()]
+        [string]
+        $Since,
+
+        [Parameter(ParameterSetName = 'List')]
+        [ValidateNotNullOrEmpty()]
+        [string[]]
+        $AllowProduct,
 
         [Parameter()]
         [ValidateNotNullOrEmpty()]

@@ -40,7 +40,7 @@ pub const ADMIN_PARAMETER_SETS: &[(&str, Option<&str>, Sets)] = &[
         Some("List"),
         &[
             ("Id", &["SubscriptionId", "As?"]),
-            ("List", &["ProductId?", "Purchaser?", "Status?", "SelfService?", "As?"]),
+            ("List", &["ProductId?", "Purchaser?", "Status?", "SelfService?", "Since?", "AllowProduct?", "As?"]),
         ],
     ),
     ("Get-CommerceUser", None, &[(ALL_SETS, &["As?"])]),
