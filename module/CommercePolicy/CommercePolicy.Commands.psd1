@@ -140,9 +140,11 @@
             }
         }
         'Test-CommercePolicyBaseline'    = @{
-            Command     = @('plan')
-            TypeName    = 'CommercePolicy.BaselineDrift'
-            AnswerCodes = @(8)
+            Command       = @('plan')
+            TypeName      = 'CommercePolicy.BaselineDrift'
+            # A baseline's offer types drift too: rows with Scope, ScopeId and ScopeValue.
+            ScopeTypeName = 'CommercePolicy.ScopeBaselineDrift'
+            AnswerCodes   = @(8)
             Parameters  = @{
                 Path                 = @{ Flag = '--file'; Path = $true }
                 AllowUnknownProducts = @{ Flag = '--allow-unknown-products'; Switch = $true }
@@ -152,9 +154,10 @@
         }
         'Invoke-CommercePolicyBaseline'  = @{
             # The results of apply are the update results of product-policies update.
-            Command    = @('apply')
-            TypeName   = 'CommercePolicy.ProductPolicyUpdate'
-            KeepFailed = $true
+            Command       = @('apply')
+            TypeName      = 'CommercePolicy.ProductPolicyUpdate'
+            ScopeTypeName = 'CommercePolicy.ScopePolicyUpdate'
+            KeepFailed    = $true
             Parameters = @{
                 Path                 = @{ Flag = '--file'; Path = $true }
                 PlanPath             = @{ Flag = '--plan'; Path = $true }

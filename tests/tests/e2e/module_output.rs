@@ -16,6 +16,8 @@ use serde_json::Value as Json;
 
 /// A baseline that differs from the seeded store: many products start out enabled.
 const DISABLE_ALL: &str = r#"{"policyId": "AllowSelfServicePurchase", "default": "Disabled"}"#;
+/// A baseline of offer types only: its plan and apply rows carry Scope, ScopeId and ScopeValue.
+const DISABLE_SAAS: &str = r#"{"policyId": "AllowSelfServicePurchase", "offerTypes": {"SaaS": "Disabled"}}"#;
 
 /// The views of CommercePolicy.Format.ps1xml: type name and the properties its columns show.
 pub(crate) fn format_views() -> BTreeMap<String, Vec<String>> {
@@ -100,8 +102,10 @@ fn every_type_name_has_a_view_whose_columns_the_binary_prints() {
             "",
         ),
         ("CommercePolicy.BaselineDrift", &["plan", "--file", "-", "--output", "json"], DISABLE_ALL),
+        ("CommercePolicy.ScopeBaselineDrift", &["plan", "--file", "-", "--output", "json"], DISABLE_SAAS),
         // Invoke-CommercePolicyBaseline's results are update results too.
         ("CommercePolicy.ProductPolicyUpdate", &["apply", "--file", "-", "--output", "json"], DISABLE_ALL),
+        ("CommercePolicy.ScopePolicyUpdate", &["apply", "--file", "-", "--output", "json"], DISABLE_SAAS),
     ];
     let views = format_views();
     let table = command_table();
