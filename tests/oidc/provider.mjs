@@ -129,6 +129,17 @@ function entraForm(form) {
   };
 }
 
+/**
+ * A person's sign-in (device code, browser) asks for Microsoft Graph beside its resource:
+ * Entra's refresh tokens serve every resource the app was consented to, so the binary redeems
+ * the kept refresh token for Graph; oidc-provider redeems one only for resources named when the
+ * sign-in began.
+ */
+const GRAPH = 'https://graph.microsoft.com';
+function withGraph(form) {
+  return form.resource ? { ...form, resource: [form.resource, GRAPH].flat() } : form;
+}
+
 /** The audience of a resource indicator: `api://GUID` is the GUID, as Entra's v2 tokens. */
 function audienceOf(resource) {
   return resource.startsWith('api://') ? resource.slice('api://'.length) : resource;
@@ -361,7 +372,7 @@ server.on('request', async (req, res) => {
     }
     if (req.method === 'GET' && url.pathname === `/${TENANT}/oauth2/v2.0/authorize`) {
       // `.default` asks for every permission granted on the resource: here, its one scope.
-      const query = entraForm(Object.fromEntries(url.searchParams));
+      const query = withGraph(entraForm(Object.fromEntries(url.searchParams)));
       if (String(query.scope).split(' ').includes('offline_access') && query.code_challenge) {
         offlineRequested.add(query.code_challenge);
       }
@@ -373,7 +384,9 @@ server.on('request', async (req, res) => {
     const isForm = String(req.headers['content-type'] || '').startsWith('application/x-www-form-urlencoded');
     if (req.method === 'POST' && isForm && url.pathname.startsWith(`/${TENANT}/oauth2/`)) {
       // Read here and hand over already parsed: oidc-provider then uses req.body.
-      req.body = querystring.stringify(entraForm(await readForm(req)));
+      const form = entraForm(await readForm(req));
+      const signInStarts = url.pathname === `/${TENANT}/oauth2/v2.0/devicecode`;
+      req.body = querystring.stringify(signInStarts ? withGraph(form) : form);
     }
     callback(req, res);
   } catch (error) {

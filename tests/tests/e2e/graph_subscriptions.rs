@@ -180,3 +180,42 @@ fn connect_keeps_a_graph_token_beside_the_licensing_one() {
     assert_eq!(listed.json().as_array().unwrap().len(), 2, "{listed:#?}");
     sandbox.run_command(sandbox.command_in_keyring(), &["disconnect"], "").assert_ok();
 }
+
+/// A person's sign-in (device code) gets its Graph token by redeeming the kept refresh token,
+/// as Entra's refresh tokens serve every resource the app was consented to.
+#[test]
+fn a_persons_sign_in_redeems_its_refresh_token_for_graph() {
+    if std::process::Command::new("keyctl").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI installs keyutils (keyctl)");
+        return;
+    }
+    let GraphFixture { provider, graph, sandbox, .. } =
+        GraphFixture::start(GraphTenant::with_purchases(2), GraphOptions::default());
+    let connect = ["connect", "--authority", provider.authority(), "--endpoint", "microsoft", "--device-code"];
+    let mut child = sandbox
+        .command_in_keyring()
+        .args(connect)
+        .args(["--tenant-id", TENANT])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("connect starts");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    while !line.contains("enter the code") {
+        line.clear();
+        assert!(std::io::BufRead::read_line(&mut stderr, &mut line).expect("stderr") > 0, "no code shown");
+    }
+    let code = line.split("enter the code ").nth(1).and_then(|rest| rest.split_whitespace().next()).expect("a code");
+    provider.approve_device_code(code, commerce_e2e::oidc::ADMIN_USER);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).expect("stderr");
+    assert!(child.wait().expect("connect ends").success(), "{rest}");
+    assert!(!rest.contains("Graph"), "the Graph token came with the sign-in: {rest}");
+    let args = ["--graph-endpoint", graph.url.as_str(), "subscriptions", "list", "--self-service", "-o", "json"];
+    let listed = sandbox.run_command(sandbox.command_in_keyring(), &args, "");
+    listed.assert_ok();
+    assert_eq!(listed.json().as_array().unwrap().len(), 2, "{listed:#?}");
+    sandbox.run_command(sandbox.command_in_keyring(), &["disconnect"], "").assert_ok();
+}
