@@ -4,6 +4,7 @@
 
 mod admin_access;
 mod admin_auth;
+mod admin_conditional;
 mod admin_endpoints;
 mod admin_export;
 mod admin_mail;
