@@ -33,7 +33,9 @@ pub enum CliError {
     #[error("{failed} of {total} failed; the first: {first}")]
     Partial { failed: usize, total: usize, first: String, code: u8 },
     /// `plan --detailed-exitcode` found differences.
-    #[error("{0} target(s) (products or offer types) differ from the baseline: run `commerce-policy apply` to make them match")]
+    #[error(
+        "{0} target(s) (products or offer types) differ from the baseline: run `commerce-policy apply` to make them match"
+    )]
     Drift(usize),
     /// Ctrl-C stopped a batch; its results so far were printed.
     #[error("{}", interrupted(*changed, *not_attempted, *total))]

@@ -44,7 +44,7 @@ fn audit(
 }
 
 /// What the audit log keeps of a subscription.
-fn snapshot(row: &SubscriptionRow) -> serde_json::Value {
+pub(crate) fn snapshot(row: &SubscriptionRow) -> serde_json::Value {
     let users: Vec<&str> = row.holders.iter().map(|(_, upn)| upn.as_str()).collect();
     json!({ "status": row.status.as_str(), "quantity": row.quantity, "assignedUsers": users })
 }
@@ -149,7 +149,7 @@ pub(super) fn add_central(
 }
 
 /// Whether `acting` may change `row`: its purchaser a user's own, an admin the tenant's.
-fn may_change(row: &SubscriptionRow, acting: &Acting, how: &str) -> Result<(), StoreError> {
+pub(crate) fn may_change(row: &SubscriptionRow, acting: &Acting, how: &str) -> Result<(), StoreError> {
     match (&row.owner, acting) {
         (None, Acting::Admin) => Ok(()),
         (Some(owner), Acting::User(user)) if owner.id.eq_ignore_ascii_case(user) => Ok(()),
@@ -230,7 +230,7 @@ fn close(
     audit(tx, ctx, action, &row.id, Some(snapshot(row)), Some(snapshot(&after)))
 }
 
-fn outcome(ctx: &ChangeContext) -> Outcome {
+pub(crate) fn outcome(ctx: &ChangeContext) -> Outcome {
     Outcome {
         what_if: false,
         moved: vec![],

@@ -55,7 +55,7 @@ pub(super) fn users_named(conn: &Connection, names: &[String]) -> Result<Vec<Use
 }
 
 /// A subscription as stored, with its owner and holders (object id and principal name).
-pub(super) struct SubscriptionRow {
+pub(crate) struct SubscriptionRow {
     pub id: String,
     pub product_id: String,
     pub product_name: String,
@@ -227,7 +227,7 @@ pub(super) fn subscription(conn: &Connection, id: &str) -> Result<SubscriptionRo
 }
 
 /// Refuses a change to a cancelled subscription.
-pub(super) fn active(row: &SubscriptionRow) -> Result<(), StoreError> {
+pub(crate) fn active(row: &SubscriptionRow) -> Result<(), StoreError> {
     if row.status == SubscriptionStatus::Deleted {
         return Err(StoreError::rule(
             Rule::SubscriptionDeleted,
@@ -273,7 +273,7 @@ pub(super) fn licenses(
     Ok(summaries)
 }
 
-fn add_to_summary(summary: &mut LicenseSummary, row: SubscriptionRow) {
+pub(crate) fn add_to_summary(summary: &mut LicenseSummary, row: SubscriptionRow) {
     summary.total_licenses += row.quantity;
     summary.assigned_licenses += row.holders.len() as u32;
     summary.available_licenses = summary.total_licenses.saturating_sub(summary.assigned_licenses);
