@@ -3,9 +3,11 @@
 # missing, then initdb + pg_ctl in a temp folder (no system service), as the `postgres` user
 # when run as root (initdb refuses root). Source it: it exports COMMERCE_POLICY_TEST_POSTGRES
 # (the database URL), COMMERCE_POLICY_TEST_PG_CTL (a command line that restarts or stops the
-# cluster: `$COMMERCE_POLICY_TEST_PG_CTL restart`) and registers nothing else.
+# cluster: `$COMMERCE_POLICY_TEST_PG_CTL restart`) and COMMERCE_POLICY_TEST_PG_DIR (its folder).
 #   source tests/postgres/cluster.sh start    # start one, export its URL
-#   bash tests/postgres/cluster.sh stop DIR    # stop the one in DIR
+#   bash tests/postgres/cluster.sh print       # start one, print "URL DIR"
+#   bash tests/postgres/cluster.sh ctl DIR restart
+#   bash tests/postgres/cluster.sh stop DIR    # stop the one in DIR and remove it
 set -euo pipefail
 
 pg_bin() {
@@ -55,7 +57,9 @@ ctl() {
 
 case "${1:-start}" in
   start) start ;;
+  # For a test's private cluster: prints "URL DIR".
+  print) start && echo "$COMMERCE_POLICY_TEST_POSTGRES $COMMERCE_POLICY_TEST_PG_DIR" ;;
   ctl) ctl "$2" "$3" ;;
   stop) ctl "$2" stop; rm -rf "$2" ;;
-  *) echo "usage: cluster.sh start | ctl DIR restart|start|stop | stop DIR" >&2; exit 2 ;;
+  *) echo "usage: cluster.sh start | print | ctl DIR restart|start|stop | stop DIR" >&2; exit 2 ;;
 esac

@@ -2,6 +2,7 @@
 //! `commerce-policy serve` on an ephemeral loopback port, a real store in a temp folder.
 
 pub mod oidc;
+pub mod postgres;
 pub mod powershell;
 
 pub use oidc::{Provider, TestCertificate, write_test_certificate};
@@ -96,6 +97,7 @@ impl Sandbox {
         command
             .env("COMMERCE_POLICY_DATA_DIR", self.dir.path().join("data"))
             .env_remove("COMMERCE_POLICY_ENDPOINT")
+            .env_remove("COMMERCE_POLICY_STORE")
             .env_remove("COMMERCE_POLICY_OUTPUT")
             .env_remove("COMMERCE_POLICY_ACCESS_TOKEN")
             .env_remove("COMMERCE_POLICY_CLIENT_SECRET")
@@ -189,7 +191,7 @@ impl Sandbox {
         }
         let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0", "--store"])
-            .arg(store)
+            .arg(store_arg(store))
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -205,6 +207,14 @@ impl Sandbox {
             .to_string();
         Service { child, url, log }
     }
+}
+
+/// What `serve --store` gets for `store`: the SQLite file, or with the PostgreSQL store
+/// selected (COMMERCE_POLICY_TEST_STORE=postgres) a database of its own on the test cluster,
+/// the same one each time the same file is named (a test that restarts `serve` keeps its data).
+fn store_arg(store: &Path) -> std::ffi::OsString {
+    let url = store.to_str().is_some_and(|s| s.starts_with("postgres://"));
+    if postgres::selected() && !url { postgres::database_for(store).into() } else { store.into() }
 }
 
 /// A sandbox's binary pointed at one endpoint, so a test names what it runs against once.

@@ -84,7 +84,10 @@ impl PostgresStore {
         let mut config: tokio_postgres::Config =
             url.parse().map_err(|e| StoreError::Unknown(format!("{name} is not a PostgreSQL URL: {e}")))?;
         let timeout_ms = options.statement_timeout.as_millis().max(1);
-        config.options(format!("-c statement_timeout={timeout_ms} -c lock_timeout={timeout_ms}"));
+        // Notices (such as "already exists, skipping") are not for the log.
+        config.options(format!(
+            "-c statement_timeout={timeout_ms} -c lock_timeout={timeout_ms} -c client_min_messages=warning"
+        ));
         config.connect_timeout(options.statement_timeout.max(Duration::from_secs(1)));
         config.application_name("commerce-policy");
         let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
