@@ -62,10 +62,13 @@ pub fn fresh_database(url: &str, key: &str) -> String {
     with_database(url, &name)
 }
 
-/// The database that stands for the SQLite file `store` when the PostgreSQL store is selected.
-pub fn database_for(store: &Path) -> String {
-    let url = url("the PostgreSQL run of the suite").expect("COMMERCE_POLICY_TEST_STORE=postgres needs the cluster");
-    fresh_database(&url, &store.to_string_lossy())
+/// Drops the database at `url` (connections to it are ended first).
+pub fn drop_database(url: &str) {
+    let Some((_, name)) = url.rsplit_once('/') else { return };
+    let Ok(server) = std::env::var(URL_VARIABLE) else { return };
+    let _ = Command::new("psql")
+        .args(["-X", "-q", &server, "-c", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")])
+        .output();
 }
 
 /// A PostgreSQL cluster of one test's own (tests/postgres/cluster.sh), stopped and removed

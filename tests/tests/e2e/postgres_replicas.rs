@@ -58,7 +58,7 @@ fn flip(http: &reqwest::blocking::Client, service: &str, etag: &str, value: &str
 fn three_replicas_never_accept_two_writes_from_one_version_and_lose_none() {
     let Some(url) = postgres::url("three_replicas_never_accept_two_writes_from_one_version") else { return };
     let sb = Sandbox::new();
-    let db = postgres::fresh_database(&url, &sb.path("replicas").to_string_lossy());
+    let db = sb.database(&url, "replicas");
     let services = replicas(&sb, &db, 3, &[]);
     let http = http();
     let (stale, stale_value) = read(&http, &services[0].url);
@@ -124,7 +124,7 @@ fn message_ids(sink: &SmtpSink) -> Vec<String> {
 fn a_replica_killed_during_a_burst_loses_no_acknowledged_change_and_no_mail() {
     let Some(url) = postgres::url("a_replica_killed_during_a_burst") else { return };
     let sb = Sandbox::new();
-    let db = postgres::fresh_database(&url, &sb.path("burst").to_string_lossy());
+    let db = sb.database(&url, "burst");
     let port = free_port();
     let sink = SmtpSink::start(port, &sb.path("mail"));
     let mut flags = smtp_flags(port);
@@ -222,7 +222,7 @@ fn postgresql_restarted_under_load_answers_503_with_retry_after_then_recovers() 
 fn a_database_of_a_newer_layout_is_refused_and_passwords_stay_out_of_messages() {
     let Some(url) = postgres::url("a_database_of_a_newer_layout_is_refused") else { return };
     let sb = Sandbox::new();
-    let db = postgres::fresh_database(&url, &sb.path("newer").to_string_lossy());
+    let db = sb.database(&url, "newer");
     let with_password = db.replacen("://postgres@", "://postgres:s3cret-pw@", 1);
     let log = sb.path("serve.log");
     let service = sb.serve_logged(Path::new(&with_password), &[], &log);

@@ -290,12 +290,17 @@ async fn write_value(
         return Ok(version);
     }
     let (scope, target_id) = (row.target.scope().as_str(), row.target.id());
-    tx.execute(
-        "UPDATE scoped_values SET value = $4, version = version + 1
-          WHERE policy_id = $1 AND scope = $2 AND target_id = $3 AND version = $5",
-        &[&policy.as_str(), &scope, &target_id, &value.as_str(), &(version as i64)],
-    )
-    .await?;
+    let updated = tx
+        .execute(
+            "UPDATE scoped_values SET value = $4, version = version + 1
+              WHERE policy_id = $1 AND scope = $2 AND target_id = $3 AND version = $5",
+            &[&policy.as_str(), &scope, &target_id, &value.as_str(), &(version as i64)],
+        )
+        .await?;
+    if updated != 1 {
+        // Cannot happen while the row is locked; refused rather than written over if it does.
+        return Err(StoreError::VersionMismatch { target: row.target.clone(), current: version + 1 });
+    }
     lock_audit(tx).await?;
     tx.execute(
         "INSERT INTO audit (at, actor, policy_id, scope, target_id, target_name, old_value, new_value, correlation_id,
