@@ -15,7 +15,7 @@ use tokio_postgres::GenericClient;
 use super::rows;
 use super::{lock_audit, stored_value, target_row};
 use crate::store::admin_rules::{self as rules, Mail};
-use crate::store::sqlite::ops::{may_change, outcome, snapshot};
+use crate::store::sqlite::ops::{may_change, outcome, planned_moves, snapshot};
 use crate::store::sqlite::rows::{SubscriptionRow, active};
 use crate::store::{Acting, Buyer, ChangeContext, Rule, StoreError, SubscriptionFilter};
 
@@ -373,16 +373,7 @@ pub(super) async fn centralize(
         ..Default::default()
     };
     let sources = rows::subscriptions(tx, &filter).await?;
-    let mut moves: Vec<(String, LicenseMove)> = Vec::new();
-    for source in &sources {
-        for (user, upn) in &source.holders {
-            if !target.holds(user) && !moves.iter().any(|(u, _)| u == user) {
-                let m =
-                    LicenseMove { user_principal_name: upn.clone(), from: source.id.clone(), to: target.id.clone() };
-                moves.push((user.clone(), m));
-            }
-        }
-    }
+    let moves = planned_moves(&sources, &target);
     let mut done = outcome(ctx);
     if moves.is_empty() {
         return Ok(done);

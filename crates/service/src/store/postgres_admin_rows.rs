@@ -9,7 +9,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{GenericClient, Row};
 
 use super::{parse, target_row, version_of};
-use crate::store::sqlite::rows::{SubscriptionRow, add_to_summary};
+use crate::store::sqlite::rows::{SubscriptionRow, summarize};
 use crate::store::{Rule, StoreError, SubscriptionFilter};
 
 const USER_COLUMNS: &str = "id, upn, display_name, mail";
@@ -170,26 +170,7 @@ pub(super) async fn licenses(
         visible_to: visible_to.map(str::to_string),
         ..SubscriptionFilter::default()
     };
-    let mut summaries: Vec<LicenseSummary> = Vec::new();
-    for row in subscriptions(c, &filter).await? {
-        let index = match summaries.iter().position(|s| s.product_id.as_str() == row.product_id) {
-            Some(i) => i,
-            None => {
-                summaries.push(LicenseSummary {
-                    product_id: parse(row.product_id.clone())?,
-                    product_name: row.product_name.clone(),
-                    total_licenses: 0,
-                    assigned_licenses: 0,
-                    available_licenses: 0,
-                    purchasers: Vec::new(),
-                });
-                summaries.len() - 1
-            }
-        };
-        add_to_summary(&mut summaries[index], row);
-    }
-    summaries.sort_by(|a, b| a.product_name.cmp(&b.product_name));
-    Ok(summaries)
+    summarize(subscriptions(c, &filter).await?)
 }
 
 pub(super) async fn holders(

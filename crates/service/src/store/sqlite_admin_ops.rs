@@ -384,6 +384,23 @@ pub(super) fn take_over_cancel(
     Ok(done)
 }
 
+/// Centralize's moves: each user who holds a license of `sources` and none of `target`, once
+/// (by object id), with the subscription the license comes from.
+pub(crate) fn planned_moves(sources: &[SubscriptionRow], target: &SubscriptionRow) -> Vec<(String, LicenseMove)> {
+    let mut moves: Vec<(String, LicenseMove)> = Vec::new();
+    for source in sources {
+        for (user, upn) in &source.holders {
+            if !target.holds(user) && !moves.iter().any(|(u, _)| u == user) {
+                moves.push((
+                    user.clone(),
+                    LicenseMove { user_principal_name: upn.clone(), from: source.id.clone(), to: target.id.clone() },
+                ));
+            }
+        }
+    }
+    moves
+}
+
 /// Centralize: every user holding `product` through a user's subscription gets a license of
 /// `to` (all or nothing); each purchaser whose users got one is asked to cancel.
 pub(super) fn centralize(
@@ -407,17 +424,7 @@ pub(super) fn centralize(
         ..Default::default()
     };
     let sources = rows::subscriptions(tx, &filter)?;
-    let mut moves: Vec<(String, LicenseMove)> = Vec::new();
-    for source in &sources {
-        for (user, upn) in &source.holders {
-            if !target.holds(user) && !moves.iter().any(|(u, _)| u == user) {
-                moves.push((
-                    user.clone(),
-                    LicenseMove { user_principal_name: upn.clone(), from: source.id.clone(), to: target.id.clone() },
-                ));
-            }
-        }
-    }
+    let moves = planned_moves(&sources, &target);
     let mut done = outcome(ctx);
     if moves.is_empty() {
         return Ok(done);

@@ -251,8 +251,13 @@ pub(super) fn licenses(
         visible_to: visible_to.map(str::to_string),
         ..SubscriptionFilter::default()
     };
+    summarize(subscriptions(conn, &filter)?)
+}
+
+/// Per product, the licenses of `rows` (active subscriptions) with their users by purchaser.
+pub(crate) fn summarize(rows: Vec<SubscriptionRow>) -> Result<Vec<LicenseSummary>, StoreError> {
     let mut summaries: Vec<LicenseSummary> = Vec::new();
-    for row in subscriptions(conn, &filter)? {
+    for row in rows {
         let index = match summaries.iter().position(|s| s.product_id.as_str() == row.product_id) {
             Some(i) => i,
             None => {
@@ -273,7 +278,7 @@ pub(super) fn licenses(
     Ok(summaries)
 }
 
-pub(crate) fn add_to_summary(summary: &mut LicenseSummary, row: SubscriptionRow) {
+fn add_to_summary(summary: &mut LicenseSummary, row: SubscriptionRow) {
     summary.total_licenses += row.quantity;
     summary.assigned_licenses += row.holders.len() as u32;
     summary.available_licenses = summary.total_licenses.saturating_sub(summary.assigned_licenses);
