@@ -240,3 +240,18 @@ fn a_database_of_a_newer_layout_is_refused_and_passwords_stay_out_of_messages() 
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("cannot be reached") && !run.stderr.contains("s3cret-pw"), "{}", run.stderr);
 }
+
+#[test]
+fn a_path_or_a_sqlite_prefix_stays_sqlite_and_pool_options_are_checked() {
+    let sb = Sandbox::new();
+    let file = sb.path("prefixed.db");
+    let service = sb.serve(Path::new(&format!("sqlite:{}", file.display())), &[]);
+    assert_eq!(read(&http(), &service.url).1, "Enabled");
+    service.kill();
+    assert!(file.exists(), "sqlite:PATH is a SQLite file at PATH");
+    for (flag, value) in [("--pool-size", "0"), ("--statement-timeout", "1ms"), ("--connect-retries", "1001")] {
+        let run = sb.run(&["serve", "--listen", "127.0.0.1:0", "--store", "postgres://u@127.0.0.1:1/db", flag, value]);
+        run.assert_fails_with(2);
+        assert!(run.stderr.contains(flag), "{}", run.stderr);
+    }
+}
