@@ -21,9 +21,13 @@ fn http() -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder().timeout(Duration::from_secs(15)).build().expect("client")
 }
 
-/// `n` replicas of `serve` over the database at `db`.
+/// `n` replicas of `serve` over the database at `db`, started at the same time: the first
+/// start of a fresh database migrates it, under the advisory lock, while the others wait.
 fn replicas(sb: &Sandbox, db: &str, n: usize, extra: &[&str]) -> Vec<Service> {
-    (0..n).map(|_| sb.serve(Path::new(db), extra)).collect()
+    std::thread::scope(|scope| {
+        let starting: Vec<_> = (0..n).map(|_| scope.spawn(|| sb.serve(Path::new(db), extra))).collect();
+        starting.into_iter().map(|s| s.join().expect("a replica starts")).collect()
+    })
 }
 
 /// The value's ETag and policy value, as `service` reads them.
