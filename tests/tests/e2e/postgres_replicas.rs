@@ -207,13 +207,28 @@ fn postgresql_restarted_under_load_answers_503_with_retry_after_then_recovers() 
             }
             seen
         });
-        let status = || http.get(format!("{}{VALUE}", service.url)).send().expect("answer").status().as_u16();
-        wait_for(Duration::from_secs(10), "a first answer", || (status() == 200).then_some(()));
+        // Stops the load when this closure ends, by success or by a failed assertion.
+        struct Stop<'a>(&'a AtomicBool);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Relaxed);
+            }
+        }
+        let stopper = Stop(&stop);
+        let answer = || {
+            let r = http.get(format!("{}{VALUE}", service.url)).send().expect("an answer within the timeout");
+            (r.status().as_u16(), r.headers().contains_key("retry-after"))
+        };
+        wait_for(Duration::from_secs(10), "a first answer", || (answer().0 == 200).then_some(()));
         cluster.ctl("stop");
-        wait_for(Duration::from_secs(10), "503 while PostgreSQL is down", || (status() == 503).then_some(()));
+        let down = wait_for(Duration::from_secs(10), "503 while PostgreSQL is down", || {
+            let (status, retry_after) = answer();
+            (status != 200).then_some((status, retry_after))
+        });
+        assert_eq!(down, (503, true), "503 with Retry-After while PostgreSQL is down");
         cluster.ctl("start");
-        wait_for(Duration::from_secs(20), "recovery after PostgreSQL is back", || (status() == 200).then_some(()));
-        stop.store(true, Ordering::Relaxed);
+        wait_for(Duration::from_secs(20), "recovery after PostgreSQL is back", || (answer().0 == 200).then_some(()));
+        drop(stopper);
         load.join().expect("load")
     });
     assert!(seen.iter().all(|(s, _)| *s == 200 || *s == 503), "only 200 and 503 under load: {seen:?}");
