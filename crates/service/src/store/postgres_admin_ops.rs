@@ -5,8 +5,7 @@
 //! to serialize and is retried from the start.
 
 use commerce_model::admin::{
-    Cancellation, LicenseMove, NewUser, Notification, NotificationKind, NotificationState, Outcome, SubscriptionStatus,
-    User,
+    Cancellation, LicenseMove, NewUser, Notification, NotificationKind, Outcome, SubscriptionStatus, User,
 };
 use commerce_model::{ALLOW_SELF_SERVICE_PURCHASE, PolicyId, ProductId, Target};
 use serde_json::json;
@@ -14,8 +13,8 @@ use tokio_postgres::GenericClient;
 
 use super::rows;
 use super::{lock_audit, stored_value, target_row};
-use crate::store::admin_rules::{self as rules, Mail};
-use crate::store::sqlite::ops::{may_change, outcome, planned_moves, snapshot};
+use crate::store::admin_rules as rules;
+use crate::store::sqlite::ops::{may_change, notification, outcome, planned_moves, snapshot};
 use crate::store::sqlite::rows::{SubscriptionRow, active};
 use crate::store::{Acting, Buyer, ChangeContext, Rule, StoreError, SubscriptionFilter};
 
@@ -242,21 +241,7 @@ async fn queue_mail(
     detail: &str,
     ctx: &ChangeContext,
 ) -> Result<Option<Notification>, StoreError> {
-    let Some(owner) = &row.owner else { return Ok(None) };
-    let Mail { subject, body } = rules::mail(kind, &owner.display_name, &row.product_name, &row.id, detail);
-    let recipient = owner.mail.clone().unwrap_or_else(|| owner.user_principal_name.clone());
-    let n = Notification {
-        id: uuid::Uuid::new_v4().to_string(),
-        kind,
-        recipient,
-        subject,
-        body,
-        subscription_id: row.id.clone(),
-        created: rules::now(),
-        state: NotificationState::Pending,
-        attempts: 0,
-        delivered: None,
-    };
+    let Some(n) = notification(row, kind, detail) else { return Ok(None) };
     tx.execute(
         "INSERT INTO notifications (id, kind, recipient, subject, body, subscription_id, created, state, next_attempt)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'Pending', $8)",

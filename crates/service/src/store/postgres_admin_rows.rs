@@ -9,7 +9,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{GenericClient, Row};
 
 use super::{parse, target_row, version_of};
-use crate::store::sqlite::rows::{SubscriptionRow, summarize};
+use crate::store::sqlite::rows::{SubscriptionRow, summarize, unknown_users};
 use crate::store::{Rule, StoreError, SubscriptionFilter};
 
 const USER_COLUMNS: &str = "id, upn, display_name, mail";
@@ -40,11 +40,7 @@ pub(super) async fn users_named(c: &impl GenericClient, names: &[String]) -> Res
         }
     }
     if !unknown.is_empty() {
-        let (them, are) = if unknown.len() == 1 { ("user", "is") } else { ("users", "are") };
-        return Err(StoreError::Unknown(format!(
-            "the {them} {} {are} not in the directory: add them first (nothing was changed)",
-            unknown.join(", ")
-        )));
+        return Err(unknown_users(&unknown));
     }
     Ok(found)
 }

@@ -261,18 +261,12 @@ pub(super) fn cancel(
     Ok(done)
 }
 
-/// Writes a mail to a subscription's purchaser into the outbox.
-fn queue_mail(
-    tx: &Transaction,
-    row: &SubscriptionRow,
-    kind: NotificationKind,
-    detail: &str,
-    ctx: &ChangeContext,
-) -> Result<Option<Notification>, StoreError> {
-    let Some(owner) = &row.owner else { return Ok(None) };
+/// The mail to a subscription's purchaser (none for the tenant's own), as the outbox keeps it.
+pub(crate) fn notification(row: &SubscriptionRow, kind: NotificationKind, detail: &str) -> Option<Notification> {
+    let owner = row.owner.as_ref()?;
     let Mail { subject, body } = rules::mail(kind, &owner.display_name, &row.product_name, &row.id, detail);
     let recipient = owner.mail.clone().unwrap_or_else(|| owner.user_principal_name.clone());
-    let n = Notification {
+    Some(Notification {
         id: uuid::Uuid::new_v4().to_string(),
         kind,
         recipient,
@@ -283,7 +277,18 @@ fn queue_mail(
         state: NotificationState::Pending,
         attempts: 0,
         delivered: None,
-    };
+    })
+}
+
+/// Writes a mail to a subscription's purchaser into the outbox.
+fn queue_mail(
+    tx: &Transaction,
+    row: &SubscriptionRow,
+    kind: NotificationKind,
+    detail: &str,
+    ctx: &ChangeContext,
+) -> Result<Option<Notification>, StoreError> {
+    let Some(n) = notification(row, kind, detail) else { return Ok(None) };
     tx.execute(
         "INSERT INTO notifications (id, kind, recipient, subject, body, subscription_id, created, state, next_attempt)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'Pending', ?8)",

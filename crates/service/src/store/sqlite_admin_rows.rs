@@ -45,13 +45,18 @@ pub(super) fn users_named(conn: &Connection, names: &[String]) -> Result<Vec<Use
         }
     }
     if !unknown.is_empty() {
-        let (them, are) = if unknown.len() == 1 { ("user", "is") } else { ("users", "are") };
-        return Err(StoreError::Unknown(format!(
-            "the {them} {} {are} not in the directory: add them first (nothing was changed)",
-            unknown.join(", ")
-        )));
+        return Err(unknown_users(&unknown));
     }
     Ok(found)
+}
+
+/// The 404 of users named that are not in the directory, naming them all.
+pub(crate) fn unknown_users(unknown: &[&str]) -> StoreError {
+    let (them, are) = if unknown.len() == 1 { ("user", "is") } else { ("users", "are") };
+    StoreError::Unknown(format!(
+        "the {them} {} {are} not in the directory: add them first (nothing was changed)",
+        unknown.join(", ")
+    ))
 }
 
 /// A subscription as stored, with its owner and holders (object id and principal name).
