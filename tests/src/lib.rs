@@ -3,6 +3,7 @@
 
 pub mod graph;
 pub mod oidc;
+pub mod postgres;
 pub mod powershell;
 
 pub use oidc::{Provider, TestCertificate, write_test_certificate};
@@ -67,6 +68,16 @@ pub const PIPELINE_VARIABLES: [&str; 4] = ["CI", "TF_BUILD", "GITHUB_ACTIONS", "
 pub struct Sandbox {
     pub dir: TempDir,
     keyring_service: String,
+    /// PostgreSQL databases made for this sandbox (their URLs), dropped with it.
+    databases: std::sync::Mutex<Vec<String>>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        for url in self.databases.get_mut().map(std::mem::take).unwrap_or_default() {
+            postgres::drop_database(&url);
+        }
+    }
 }
 
 impl Default for Sandbox {
@@ -79,7 +90,18 @@ impl Sandbox {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let name = dir.path().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        Self { dir, keyring_service: format!("commerce-policy-test-{name}") }
+        Self { dir, keyring_service: format!("commerce-policy-test-{name}"), databases: Default::default() }
+    }
+
+    /// A new database on the PostgreSQL cluster at `url`, named after `key` in this sandbox
+    /// (the same key, the same database), dropped with the sandbox; answers its URL.
+    pub fn database(&self, url: &str, key: &str) -> String {
+        let db = postgres::fresh_database(url, &self.path(key).to_string_lossy());
+        let mut made = self.databases.lock().unwrap_or_else(|p| p.into_inner());
+        if !made.contains(&db) {
+            made.push(db.clone());
+        }
+        db
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -97,6 +119,7 @@ impl Sandbox {
         command
             .env("COMMERCE_POLICY_DATA_DIR", self.dir.path().join("data"))
             .env_remove("COMMERCE_POLICY_ENDPOINT")
+            .env_remove("COMMERCE_POLICY_STORE")
             .env_remove("COMMERCE_POLICY_OUTPUT")
             .env_remove("COMMERCE_POLICY_ACCESS_TOKEN")
             .env_remove("COMMERCE_POLICY_CLIENT_SECRET")
@@ -179,6 +202,18 @@ impl Sandbox {
         self.serve_with(store, extra, Some(log), None)
     }
 
+    /// What `serve --store` gets for `store`: the SQLite file, or with the PostgreSQL store
+    /// selected (COMMERCE_POLICY_TEST_STORE=postgres) a database of its own on the test
+    /// cluster, the same each time the same file is named (a restarted `serve` keeps its data).
+    fn store_arg(&self, store: &Path) -> std::ffi::OsString {
+        let url = store.to_str().is_some_and(|s| s.starts_with("postgres://"));
+        if !postgres::selected() || url {
+            return store.into();
+        }
+        let cluster = postgres::url("the PostgreSQL run of the suite").expect("the test cluster");
+        self.database(&cluster, &store.to_string_lossy()).into()
+    }
+
     fn serve_with(&self, store: &Path, extra: &[&str], log: Option<PathBuf>, log_level: Option<&str>) -> Service {
         let stderr = match &log {
             Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
@@ -190,7 +225,7 @@ impl Sandbox {
         }
         let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0", "--store"])
-            .arg(store)
+            .arg(self.store_arg(store))
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(stderr)

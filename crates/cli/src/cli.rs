@@ -445,9 +445,31 @@ pub struct ServeArgs {
     #[arg(long, env = "COMMERCE_POLICY_BUSY_TIMEOUT", default_value = "5s",
           value_parser = |s: &str| commerce_service::limits::duration_within(s, &commerce_service::limits::BUSY_TIMEOUT_RANGE))]
     pub busy_timeout: Duration,
-    /// The SQLite store; created and seeded if missing. Defaults to the local store.
+    /// The store: a SQLite file (a path, or `sqlite:PATH`; created and seeded if missing;
+    /// defaults to the local store) or a PostgreSQL database, `postgres://user@host:port/db`
+    /// (a password in it is left out of every log line and message; give it through
+    /// COMMERCE_POLICY_STORE to keep it out of process lists). See docs/deploy.md.
     #[arg(long, env = "COMMERCE_POLICY_STORE")]
     pub store: Option<PathBuf>,
+    /// With a PostgreSQL store: connections in this replica's pool (1 to 1000).
+    #[arg(long, env = "COMMERCE_POLICY_POOL_SIZE", default_value_t = 16,
+          value_parser = |s: &str| commerce_service::limits::number_within(s, &commerce_service::store::POOL_SIZE_RANGE))]
+    pub pool_size: usize,
+    /// With a PostgreSQL store: the longest a statement, or a wait for a pooled connection,
+    /// may take before the request is answered 503 (100ms to 10m).
+    #[arg(long, env = "COMMERCE_POLICY_STATEMENT_TIMEOUT", default_value = "5s",
+          value_parser = |s: &str| commerce_service::limits::duration_within(s, &commerce_service::store::STATEMENT_TIMEOUT_RANGE))]
+    pub statement_timeout: Duration,
+    /// With a PostgreSQL store: how often start-up retries (a second apart) a database that
+    /// cannot be reached yet (0 to 1000).
+    #[arg(long, env = "COMMERCE_POLICY_CONNECT_RETRIES", default_value_t = 10,
+          value_parser = |s: &str| commerce_service::limits::number_within(s, &commerce_service::store::CONNECT_RETRIES_RANGE))]
+    pub connect_retries: u32,
+    /// With a PostgreSQL store: how long a replica holds a mail it took for delivery; a
+    /// replica that dies mid-delivery lets it lapse and another delivers it (1s to 1h).
+    #[arg(long, env = "COMMERCE_POLICY_MAIL_LEASE", default_value = "60s",
+          value_parser = |s: &str| commerce_service::limits::duration_within(s, &commerce_service::store::MAIL_LEASE_RANGE))]
+    pub mail_lease: Duration,
     /// Seed from this catalogue (JSON, the format of crates/model/catalog.json)
     /// instead of the built-in one. Products it adds to an existing store start at the default.
     #[arg(long)]

@@ -76,7 +76,7 @@ impl From<StoreError> for ApiError {
             StoreError::Refused(_) => StatusCode::BAD_REQUEST,
             StoreError::VersionMismatch { .. } | StoreError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
             // Transient: clients retry a 503.
-            StoreError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            StoreError::Busy(_) | StoreError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             // Not transient, so not retried: the service cannot store the change (RFC 4918 §11.5).
             StoreError::ReadOnly(_) | StoreError::Full(_) => StatusCode::INSUFFICIENT_STORAGE,
             StoreError::Backend(_) | StoreError::Corrupt(_) | StoreError::Newer(_) | StoreError::Rule { .. } => {
@@ -107,6 +107,10 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // Transient (a store that is locked or cannot be reached): say when to try again.
+            response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(1));
+        }
         response.extensions_mut().insert(refusal);
         response
     }

@@ -90,6 +90,8 @@ impl Mailer {
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
+            // The notification's id: a mail delivered twice (at least once) is told apart.
+            .message_id(Some(format!("<{}@commerce-policy>", mail.id)))
             .subject(mail.subject.clone())
             .header(ContentType::TEXT_PLAIN)
             .body(mail.body.clone())

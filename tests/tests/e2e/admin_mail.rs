@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use commerce_e2e::{Sandbox, Service};
 use serde_json::{Value, json};
 
-const PRODUCT: &str = "CFQ7TTC0HDB1";
+pub(crate) const PRODUCT: &str = "CFQ7TTC0HDB1";
 const ACTING: &str = "x-commerce-acting-user";
-const FROM: &str = "licensing@contoso.test";
+pub(crate) const FROM: &str = "licensing@contoso.test";
 
 /// The venv with aiosmtpd, made once per test run by the project's own setup script.
 fn python() -> &'static Path {
@@ -28,12 +28,12 @@ fn python() -> &'static Path {
 }
 
 /// A free loopback port (for a server started later: the tests that need one down at first).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
 
 /// Waits for `done`, at most `within`: a bounded wait that fails the test when exceeded.
-fn wait_for<T>(within: Duration, what: &str, mut done: impl FnMut() -> Option<T>) -> T {
+pub(crate) fn wait_for<T>(within: Duration, what: &str, mut done: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();
     loop {
         if let Some(value) = done() {
@@ -45,13 +45,13 @@ fn wait_for<T>(within: Duration, what: &str, mut done: impl FnMut() -> Option<T>
 }
 
 /// A real SMTP server on loopback and the folder of what it accepted; stopped when dropped.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: Child,
     folder: PathBuf,
 }
 
 impl SmtpSink {
-    fn start(port: u16, folder: &Path) -> Self {
+    pub(crate) fn start(port: u16, folder: &Path) -> Self {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("mail/smtp_sink.py");
         let mut child = Command::new(python())
             .arg(script)
@@ -69,7 +69,7 @@ impl SmtpSink {
     }
 
     /// The messages accepted so far.
-    fn messages(&self) -> Vec<String> {
+    pub(crate) fn messages(&self) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(&self.folder) else { return vec![] };
         let mut all: Vec<String> = entries
             .filter_map(|e| e.ok())
@@ -99,18 +99,24 @@ impl Drop for SmtpSink {
 }
 
 /// The service's API over HTTP, as the admin or (`as_user`) as a user of the directory.
-struct Api {
-    url: String,
-    http: reqwest::blocking::Client,
+pub(crate) struct Api {
+    pub(crate) url: String,
+    pub(crate) http: reqwest::blocking::Client,
 }
 
 impl Api {
-    fn new(service: &Service) -> Self {
+    pub(crate) fn new(service: &Service) -> Self {
         let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(20)).build().expect("client");
         Self { url: format!("{}/v1.0", service.url), http }
     }
 
-    fn send(&self, method: reqwest::Method, path: &str, user: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub(crate) fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        user: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self.http.request(method, format!("{}{path}", self.url));
         if let Some(user) = user {
             request = request.header(ACTING, user);
@@ -123,13 +129,13 @@ impl Api {
         (status, response.json().unwrap_or(Value::Null))
     }
 
-    fn post(&self, path: &str, user: Option<&str>, body: Value) -> Value {
+    pub(crate) fn post(&self, path: &str, user: Option<&str>, body: Value) -> Value {
         let (status, answer) = self.send(reqwest::Method::POST, path, user, Some(body));
         assert!((200..300).contains(&status), "POST {path}: {status} {answer}");
         answer
     }
 
-    fn get(&self, path: &str) -> Value {
+    pub(crate) fn get(&self, path: &str) -> Value {
         let (status, answer) = self.send(reqwest::Method::GET, path, None, None);
         assert_eq!(status, 200, "GET {path}: {answer}");
         answer
@@ -150,12 +156,12 @@ impl Api {
         id
     }
 
-    fn central(&self, quantity: u32) -> String {
+    pub(crate) fn central(&self, quantity: u32) -> String {
         let sub = self.post("/subscriptions", None, json!({ "productId": PRODUCT, "quantity": quantity }));
         sub["id"].as_str().expect("id").to_string()
     }
 
-    fn notifications(&self) -> Vec<Value> {
+    pub(crate) fn notifications(&self) -> Vec<Value> {
         self.get("/notifications")["items"].as_array().cloned().unwrap_or_default()
     }
 
@@ -170,13 +176,13 @@ impl Api {
 }
 
 /// A directory of three users: two purchasers with mail addresses of their own, one user.
-fn directory(api: &Api) {
+pub(crate) fn directory(api: &Api) {
     api.add_user("ann@contoso.test", "ann.mail@contoso.test");
     api.add_user("bob@contoso.test", "bob.mail@contoso.test");
     api.add_user("cy@contoso.test", "cy.mail@contoso.test");
 }
 
-fn smtp_flags(port: u16) -> Vec<String> {
+pub(crate) fn smtp_flags(port: u16) -> Vec<String> {
     vec!["--smtp".into(), format!("smtp://127.0.0.1:{port}"), "--smtp-from".into(), FROM.into()]
 }
 

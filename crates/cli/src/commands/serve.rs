@@ -1,15 +1,15 @@
 //! `serve`: our policy service on a socket.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use commerce_model::Catalog;
 use commerce_service::auth::{AuthSettings, Authenticator, KeySource};
 use commerce_service::outbox::{MailError, MailSettings, Mailer};
-use commerce_service::store::StoreOptions;
-use commerce_service::{ServerLimits, ServiceConfig, Simulation, SqliteStore};
+use commerce_service::store::{PostgresOptions, PostgresStore, StoreOptions, redacted};
+use commerce_service::{ServerLimits, ServiceConfig, Simulation, SqliteStore, Store};
 
 use crate::cli::{ServeArgs, ServeAuth};
 use crate::endpoint::local_store_path;
@@ -24,20 +24,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
         Some(path) => read_catalog(path)?,
         None => Catalog::builtin().clone(),
     };
-    let path = match &args.store {
-        Some(path) => path.clone(),
-        None => local_store_path()?,
-    };
     // Bound before the store is opened: an address in use leaves no new store file behind.
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| CliError::Other(format!("could not listen on {}: {e}", args.listen)))?;
     let address = listener.local_addr().map_err(|e| CliError::Other(e.to_string()))?;
-    let options = StoreOptions { busy_timeout: args.busy_timeout, ..StoreOptions::default() };
-    let store = SqliteStore::open_with(&path, &catalog, &options)
-        .map_err(|e| CliError::Other(format!("could not open the store {}: {e}", path.display())))?;
+    let (store, name) = open_store(&args, &catalog).await?;
     let config = ServiceConfig { simulation, auth, ..ServiceConfig::default() };
-    let store = Arc::new(store);
     let app = commerce_service::app(store.clone(), &config);
     // Without --smtp the notifications wait in the outbox: nothing delivers them.
     if let Some(mailer) = mailer {
@@ -52,13 +45,44 @@ pub async fn serve(args: ServeArgs) -> Result<(), CliError> {
     // The first line of stdout names the address, so scripts that asked for port 0 can read it.
     // Not `println!`: with stdout closed (a script that read nothing) it would panic. The
     // service's own output is its log on stderr.
-    let _ = writeln!(std::io::stdout(), "listening on http://{address} (store {})", path.display());
+    let _ = writeln!(std::io::stdout(), "listening on http://{address} (store {name})");
     let _ = std::io::stdout().flush();
     commerce_service::serve_with_limits(listener, app, limits, shutdown)
         .await
         .map_err(|e| CliError::Other(format!("the service stopped: {e}")))?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The store `--store` names: a PostgreSQL URL, else a SQLite file (`sqlite:` prefix
+/// optional; the local store by default). Answers it with its name for messages, which never
+/// holds a password.
+async fn open_store(args: &ServeArgs, catalog: &Catalog) -> Result<(Arc<dyn Store>, String), CliError> {
+    let given = args.store.as_ref().map(|p| p.to_string_lossy().into_owned());
+    if let Some(url) = given.as_deref().filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://")) {
+        let options = PostgresOptions {
+            pool_size: args.pool_size,
+            statement_timeout: args.statement_timeout,
+            connect_retries: args.connect_retries,
+            mail_lease: args.mail_lease,
+        };
+        let store = PostgresStore::open(url, catalog, &options)
+            .await
+            .map_err(|e| CliError::Other(format!("could not open the store {}: {e}", redacted(url))))?;
+        let name = store.name().to_string();
+        return Ok((Arc::new(store), name));
+    }
+    let path = match given.as_deref().and_then(|s| s.strip_prefix("sqlite:")) {
+        Some(rest) => PathBuf::from(rest),
+        None => match &args.store {
+            Some(path) => path.clone(),
+            None => local_store_path()?,
+        },
+    };
+    let options = StoreOptions { busy_timeout: args.busy_timeout, ..StoreOptions::default() };
+    let store = SqliteStore::open_with(&path, catalog, &options)
+        .map_err(|e| CliError::Other(format!("could not open the store {}: {e}", path.display())))?;
+    Ok((Arc::new(store), path.display().to_string()))
 }
 
 /// The SMTP client `--smtp` asks for, with credentials from the environment (never a flag,

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub(crate) mod admin_rules;
+mod postgres;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -12,6 +13,10 @@ use commerce_model::wire::{AuditEntry, Policy};
 use commerce_model::{ModelError, PolicyId, PolicyValue, Scope, Target, TargetPolicy};
 
 pub use admin::{Acting, AdminStore, Buyer, PendingMail, Rule, SubscriptionFilter};
+pub use postgres::{
+    CONNECT_RETRIES_RANGE, MAIL_LEASE_RANGE, POOL_SIZE_RANGE, PostgresOptions, PostgresStore, STATEMENT_TIMEOUT_RANGE,
+    redacted,
+};
 pub use sqlite::{SCHEMA_VERSION, SqliteStore, StoreOptions};
 
 /// Everything the service stores: the policies and the administration, in one object.
@@ -40,6 +45,10 @@ pub enum StoreError {
     /// Another process holds the store's write lock longer than the busy timeout.
     #[error("the store {0} is locked by another process (a write waited for its lock and gave up): retry later")]
     Busy(String),
+    /// The store's database cannot be reached now (down, restarting, shutting down, or a
+    /// statement past its timeout): answered 503 with `Retry-After`.
+    #[error("the store {0} cannot be reached now: retry later")]
+    Unavailable(String),
     /// The store's file or file system cannot be written.
     #[error(
         "the store {0} is read-only: it can be read but not changed (check the file's permissions and its file system)"

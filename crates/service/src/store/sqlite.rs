@@ -20,9 +20,9 @@ pub use connections::StoreOptions;
 #[path = "sqlite_admin.rs"]
 mod admin;
 #[path = "sqlite_admin_ops.rs"]
-mod ops;
+pub(super) mod ops;
 #[path = "sqlite_admin_rows.rs"]
-mod rows;
+pub(super) mod rows;
 
 /// The layout version kept in SQLite's `user_version`: a store written by a newer
 /// commerce-policy is refused rather than misread.

@@ -44,7 +44,7 @@ fn audit(
 }
 
 /// What the audit log keeps of a subscription.
-fn snapshot(row: &SubscriptionRow) -> serde_json::Value {
+pub(crate) fn snapshot(row: &SubscriptionRow) -> serde_json::Value {
     let users: Vec<&str> = row.holders.iter().map(|(_, upn)| upn.as_str()).collect();
     json!({ "status": row.status.as_str(), "quantity": row.quantity, "assignedUsers": users })
 }
@@ -168,7 +168,7 @@ pub(super) fn add_central(
 }
 
 /// Whether `acting` may change `row`: its purchaser a user's own, an admin the tenant's.
-fn may_change(row: &SubscriptionRow, acting: &Acting, how: &str) -> Result<(), StoreError> {
+pub(crate) fn may_change(row: &SubscriptionRow, acting: &Acting, how: &str) -> Result<(), StoreError> {
     match (&row.owner, acting) {
         (None, Acting::Admin) => Ok(()),
         (Some(owner), Acting::User(user)) if owner.id.eq_ignore_ascii_case(user) => Ok(()),
@@ -250,7 +250,7 @@ fn close(
     audit(tx, ctx, action, &row.id, Some(snapshot(row)), Some(snapshot(&after)))
 }
 
-fn outcome(ctx: &ChangeContext) -> Outcome {
+pub(crate) fn outcome(ctx: &ChangeContext) -> Outcome {
     Outcome {
         what_if: false,
         moved: vec![],
@@ -282,18 +282,12 @@ pub(super) fn cancel(
     Ok(done)
 }
 
-/// Writes a mail to a subscription's purchaser into the outbox.
-fn queue_mail(
-    tx: &Transaction,
-    row: &SubscriptionRow,
-    kind: NotificationKind,
-    detail: &str,
-    ctx: &ChangeContext,
-) -> Result<Option<Notification>, StoreError> {
-    let Some(owner) = &row.owner else { return Ok(None) };
+/// The mail to a subscription's purchaser (none for the tenant's own), as the outbox keeps it.
+pub(crate) fn notification(row: &SubscriptionRow, kind: NotificationKind, detail: &str) -> Option<Notification> {
+    let owner = row.owner.as_ref()?;
     let Mail { subject, body } = rules::mail(kind, &owner.display_name, &row.product_name, &row.id, detail);
     let recipient = owner.mail.clone().unwrap_or_else(|| owner.user_principal_name.clone());
-    let n = Notification {
+    Some(Notification {
         id: uuid::Uuid::new_v4().to_string(),
         kind,
         recipient,
@@ -304,7 +298,18 @@ fn queue_mail(
         state: NotificationState::Pending,
         attempts: 0,
         delivered: None,
-    };
+    })
+}
+
+/// Writes a mail to a subscription's purchaser into the outbox.
+fn queue_mail(
+    tx: &Transaction,
+    row: &SubscriptionRow,
+    kind: NotificationKind,
+    detail: &str,
+    ctx: &ChangeContext,
+) -> Result<Option<Notification>, StoreError> {
+    let Some(n) = notification(row, kind, detail) else { return Ok(None) };
     tx.execute(
         "INSERT INTO notifications (id, kind, recipient, subject, body, subscription_id, created, state, next_attempt)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'Pending', ?8)",
@@ -411,6 +416,23 @@ pub(super) fn take_over_cancel(
     Ok(done)
 }
 
+/// Centralize's moves: each user who holds a license of `sources` and none of `target`, once
+/// (by object id), with the subscription the license comes from.
+pub(crate) fn planned_moves(sources: &[SubscriptionRow], target: &SubscriptionRow) -> Vec<(String, LicenseMove)> {
+    let mut moves: Vec<(String, LicenseMove)> = Vec::new();
+    for source in sources {
+        for (user, upn) in &source.holders {
+            if !target.holds(user) && !moves.iter().any(|(u, _)| u == user) {
+                moves.push((
+                    user.clone(),
+                    LicenseMove { user_principal_name: upn.clone(), from: source.id.clone(), to: target.id.clone() },
+                ));
+            }
+        }
+    }
+    moves
+}
+
 /// Centralize: every user holding `product` through a user's subscription gets a license of
 /// `to` (all or nothing); each purchaser whose users got one is asked to cancel.
 pub(super) fn centralize(
@@ -434,17 +456,7 @@ pub(super) fn centralize(
         ..Default::default()
     };
     let sources = rows::subscriptions(tx, &filter)?;
-    let mut moves: Vec<(String, LicenseMove)> = Vec::new();
-    for source in &sources {
-        for (user, upn) in &source.holders {
-            if !target.holds(user) && !moves.iter().any(|(u, _)| u == user) {
-                moves.push((
-                    user.clone(),
-                    LicenseMove { user_principal_name: upn.clone(), from: source.id.clone(), to: target.id.clone() },
-                ));
-            }
-        }
-    }
+    let moves = planned_moves(&sources, &target);
     let mut done = outcome(ctx);
     if moves.is_empty() {
         return Ok(done);

@@ -45,17 +45,22 @@ pub(super) fn users_named(conn: &Connection, names: &[String]) -> Result<Vec<Use
         }
     }
     if !unknown.is_empty() {
-        let (them, are) = if unknown.len() == 1 { ("user", "is") } else { ("users", "are") };
-        return Err(StoreError::Unknown(format!(
-            "the {them} {} {are} not in the directory: add them first (nothing was changed)",
-            unknown.join(", ")
-        )));
+        return Err(unknown_users(&unknown));
     }
     Ok(found)
 }
 
+/// The 404 of users named that are not in the directory, naming them all.
+pub(crate) fn unknown_users(unknown: &[&str]) -> StoreError {
+    let (them, are) = if unknown.len() == 1 { ("user", "is") } else { ("users", "are") };
+    StoreError::Unknown(format!(
+        "the {them} {} {are} not in the directory: add them first (nothing was changed)",
+        unknown.join(", ")
+    ))
+}
+
 /// A subscription as stored, with its owner and holders (object id and principal name).
-pub(super) struct SubscriptionRow {
+pub(crate) struct SubscriptionRow {
     pub id: String,
     pub product_id: String,
     pub product_name: String,
@@ -227,7 +232,7 @@ pub(super) fn subscription(conn: &Connection, id: &str) -> Result<SubscriptionRo
 }
 
 /// Refuses a change to a cancelled subscription.
-pub(super) fn active(row: &SubscriptionRow) -> Result<(), StoreError> {
+pub(crate) fn active(row: &SubscriptionRow) -> Result<(), StoreError> {
     if row.status == SubscriptionStatus::Deleted {
         return Err(StoreError::rule(
             Rule::SubscriptionDeleted,
@@ -251,8 +256,13 @@ pub(super) fn licenses(
         visible_to: visible_to.map(str::to_string),
         ..SubscriptionFilter::default()
     };
+    summarize(subscriptions(conn, &filter)?)
+}
+
+/// Per product, the licenses of `rows` (active subscriptions) with their users by purchaser.
+pub(crate) fn summarize(rows: Vec<SubscriptionRow>) -> Result<Vec<LicenseSummary>, StoreError> {
     let mut summaries: Vec<LicenseSummary> = Vec::new();
-    for row in subscriptions(conn, &filter)? {
+    for row in rows {
         let index = match summaries.iter().position(|s| s.product_id.as_str() == row.product_id) {
             Some(i) => i,
             None => {
