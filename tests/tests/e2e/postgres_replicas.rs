@@ -274,3 +274,38 @@ fn a_path_or_a_sqlite_prefix_stays_sqlite_and_pool_options_are_checked() {
         assert!(run.stderr.contains(flag), "{}", run.stderr);
     }
 }
+
+/// A counter of `/metrics`, by its name.
+fn metric(http: &reqwest::blocking::Client, service: &str, name: &str) -> u64 {
+    let text = http.get(format!("{service}/metrics")).send().expect("metrics answer").text().expect("text");
+    let line = text.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("no {name} in {text}"));
+    line.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()).expect("a number") as u64
+}
+
+/// Over PostgreSQL the read cache works and follows the database: a repeated read is a cache
+/// hit, a write through one replica is read through the other within the 100 ms bound, and a
+/// database another replica migrated to a newer layout makes `/readyz` answer 503.
+#[test]
+fn replicas_cache_reads_see_each_others_writes_and_check_the_layout() {
+    let Some(url) = postgres::url("replicas_cache_reads_see_each_others_writes") else { return };
+    let sb = Sandbox::new();
+    let db = sb.database(&url, "cache");
+    let services = replicas(&sb, &db, 2, &[]);
+    let (a, b) = (&services[0].url, &services[1].url);
+    let http = http();
+    let (_, before) = read(&http, b);
+    read(&http, b);
+    assert!(metric(&http, b, "commerce_policy_read_cache_hits_total") >= 1, "the second read came from the cache");
+    let (etag, _) = read(&http, a);
+    assert_eq!(flip(&http, a, &etag, &before, 0).status, 200);
+    wait_for(Duration::from_secs(3), "replica B to read replica A's write", || {
+        (read(&http, b).1 != before).then_some(())
+    });
+
+    let ready = |service: &str| http.get(format!("{service}/readyz")).send().expect("readyz").status().as_u16();
+    assert_eq!((ready(a), ready(b)), (200, 200));
+    postgres::psql(&db, "UPDATE commerce_schema SET version = 99");
+    assert_eq!((ready(a), ready(b)), (503, 503), "a newer layout is not this replica's");
+    postgres::psql(&db, "UPDATE commerce_schema SET version = 3");
+    assert_eq!((ready(a), ready(b)), (200, 200));
+}

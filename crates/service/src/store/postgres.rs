@@ -447,4 +447,38 @@ impl PolicyStore for PostgresStore {
         })
         .await
     }
+
+    /// Ready: the database answers and is at this replica's layout (another replica of a newer
+    /// commerce-policy may have migrated it since this one started).
+    async fn readiness(&self) -> Result<(), StoreError> {
+        self.read(async |c| {
+            let layout: i64 = c
+                .query_one("SELECT MAX(version) FROM commerce_schema", &[])
+                .await?
+                .get::<_, Option<i64>>(0)
+                .unwrap_or(0);
+            match layout {
+                SCHEMA_VERSION => Ok(()),
+                newer if newer > SCHEMA_VERSION => Err(StoreError::Newer(newer)),
+                older => Err(StoreError::Corrupt(format!("the database is at layout {older}, not {SCHEMA_VERSION}"))),
+            }
+        })
+        .await
+    }
+
+    /// The server's WAL write position: every commit of any replica moves it (before the commit
+    /// is acknowledged), so a read cache that saw it unchanged holds nothing older than an
+    /// acknowledged write. Other activity moves it too, which only empties caches more often.
+    async fn change_token(&self) -> Result<Option<u64>, StoreError> {
+        self.read(async |c| {
+            let row = c.query_one("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint", &[]).await?;
+            Ok(Some(row.get::<_, i64>(0).max(0) as u64))
+        })
+        .await
+    }
+
+    fn pool_usage(&self) -> Option<super::PoolUsage> {
+        let status = self.pool.status();
+        Some(super::PoolUsage { in_use: status.size.saturating_sub(status.available), size: status.max_size })
+    }
 }

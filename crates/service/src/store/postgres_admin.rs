@@ -247,4 +247,12 @@ impl AdminStore for PostgresStore {
     async fn admin_audit(&self, limit: u32) -> Result<Vec<AdminAuditEntry>, StoreError> {
         self.read(async |c| rows::admin_audit(&***c, limit).await).await
     }
+
+    async fn outbox_backlog(&self) -> Result<Option<u64>, StoreError> {
+        self.read(async |c| {
+            let row = c.query_one("SELECT COUNT(*) FROM notifications WHERE state = 'Pending'", &[]).await?;
+            Ok(Some(row.get::<_, i64>(0).max(0) as u64))
+        })
+        .await
+    }
 }
