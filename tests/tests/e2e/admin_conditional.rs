@@ -79,3 +79,29 @@ fn take_over_cancel_and_license_changes_send_if_match_with_the_version_read() {
         assert!(heads[0].lines().any(|l| l.starts_with("if-match: \"v")), "{what} sends If-Match: {}", heads[0]);
     }
 }
+
+/// A client that lost the answer to a purchase retries it with the same correlation id (ours
+/// keeps it across retries): the store answers the subscription the first attempt made, on
+/// SQLite and on PostgreSQL; another request buys again.
+#[test]
+fn a_purchase_retried_with_its_correlation_id_buys_once() {
+    let t = Tenant::serve();
+    t.add_users(&["ann"]);
+    let http = reqwest::blocking::Client::new();
+    let buy = |correlation_id: &str| -> String {
+        let answer = http
+            .post(format!("{}/v1.0/purchases", t.url()))
+            .header("x-ms-correlation-id", correlation_id)
+            .header("x-commerce-acting-user", upn("ann"))
+            .json(&serde_json::json!({ "productId": POWER_BI_PRO, "quantity": 2 }))
+            .send()
+            .expect("the purchase answers");
+        assert!(answer.status().is_success(), "{}", answer.status());
+        answer.json::<serde_json::Value>().expect("json")["id"].as_str().expect("an id").to_string()
+    };
+    let first = buy("00000000-0000-4000-8000-00000000a001");
+    assert_eq!(buy("00000000-0000-4000-8000-00000000a001"), first, "the retry answers the same subscription");
+    assert_ne!(buy("00000000-0000-4000-8000-00000000a002"), first, "another request buys again");
+    let bought = t.json(None, &["subscriptions", "list", "--self-service"]);
+    assert_eq!(bought.as_array().map(Vec::len), Some(2), "{bought}");
+}

@@ -110,6 +110,22 @@ async fn insert_subscription(
     Ok(id)
 }
 
+/// The subscription an earlier attempt of this same request made: a client retries a POST
+/// whose answer it lost with the same correlation id, and must not buy twice.
+async fn made_by_this_request(
+    tx: &impl GenericClient,
+    ctx: &ChangeContext,
+    action: &str,
+) -> Result<Option<String>, StoreError> {
+    let row = tx
+        .query_opt(
+            "SELECT subject_id FROM admin_audit WHERE correlation_id = $1 AND action = $2 AND actor = $3 LIMIT 1",
+            &[&ctx.correlation_id, &action, &ctx.actor.name],
+        )
+        .await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
 pub(super) async fn purchase(
     tx: &impl GenericClient,
     buyer: &Buyer,
@@ -118,6 +134,9 @@ pub(super) async fn purchase(
     trial: bool,
     ctx: &ChangeContext,
 ) -> Result<String, StoreError> {
+    if let Some(id) = made_by_this_request(tx, ctx, "Purchase").await? {
+        return Ok(id);
+    }
     let buyer = match buyer {
         Buyer::Listed(key) => {
             rows::find_user(tx, key).await?.ok_or_else(|| StoreError::NotFound(format!("the user {key}")))?
@@ -143,6 +162,9 @@ pub(super) async fn add_central(
     quantity: u32,
     ctx: &ChangeContext,
 ) -> Result<String, StoreError> {
+    if let Some(id) = made_by_this_request(tx, ctx, "AddSubscription").await? {
+        return Ok(id);
+    }
     rules::check_quantity(quantity, rules::QUANTITIES)?;
     let row = target_row(tx, &Target::Product(product.clone())).await?;
     let Target::Product(product) = &row.target else {

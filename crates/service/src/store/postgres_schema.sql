@@ -104,3 +104,5 @@ CREATE TABLE admin_audit (
     after TEXT,
     correlation_id TEXT NOT NULL
 );
+-- A retried POST is recognised by its correlation id (no second purchase).
+CREATE INDEX admin_audit_by_correlation ON admin_audit (correlation_id);
