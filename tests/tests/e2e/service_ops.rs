@@ -42,11 +42,11 @@ fn listed_value(svc: &Service) -> String {
 }
 
 /// The value of one sample of the metrics text, if it is there.
-fn sample(metrics: &str, series: &str) -> Option<f64> {
+pub(crate) fn sample(metrics: &str, series: &str) -> Option<f64> {
     metrics.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
-fn metrics(svc: &Service) -> String {
+pub(crate) fn metrics(svc: &Service) -> String {
     let response = get(svc, "/metrics", None);
     assert_eq!(response.status(), 200);
     let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
