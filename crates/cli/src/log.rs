@@ -8,6 +8,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::ValueEnum;
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
 /// The shape of stderr lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -25,12 +26,24 @@ static JSON: AtomicBool = AtomicBool::new(false);
 pub fn init(format: LogFormat, default: &str) {
     JSON.store(format == LogFormat::Json, Ordering::Relaxed);
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(log_writer()).with_target(false);
     match format {
         LogFormat::Text => builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
         // Flattened: `message` and the request fields sit beside `level`, not under `fields`.
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).with_span_list(false).init(),
     }
+}
+
+/// Where log lines go: stderr. On Unix through a duplicate of its descriptor, because a line is
+/// formatted whole and written in one `write`, so lines from several threads need no lock;
+/// std's `Stderr` takes a process-wide one for each, and `serve`'s workers queued on it
+/// (docs/performance.md §7). Windows keeps `Stderr`, which writes a console in UTF-16.
+fn log_writer() -> BoxMakeWriter {
+    #[cfg(unix)]
+    if let Ok(fd) = std::os::fd::AsFd::as_fd(&std::io::stderr()).try_clone_to_owned() {
+        return BoxMakeWriter::new(std::fs::File::from(fd));
+    }
+    BoxMakeWriter::new(std::io::stderr)
 }
 
 /// A line for the person at the terminal that is not a log event (it shows without

@@ -21,6 +21,11 @@ use clap::FromArgMatches;
 use crate::cli::{Cli, Command};
 use crate::error::exit;
 
+/// mimalloc instead of glibc's allocator: `serve` allocates per request on every worker
+/// thread, and glibc's arenas spent about a tenth of the service's time (docs/performance.md §7).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match parse() {
         Ok(cli) => cli,

@@ -64,9 +64,20 @@ impl Default for ServiceConfig {
     }
 }
 
-/// Shared state of the handlers.
+/// Shared state of the handlers: one reference-counted pointer, because axum clones the state
+/// of a route for every request it answers (one count to move instead of one per field).
 #[derive(Clone)]
-pub(crate) struct AppState {
+pub(crate) struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] points to.
+pub(crate) struct Shared {
     pub(crate) store: Arc<dyn Store>,
     /// Woken when a change commits mail to the outbox, so the worker delivers it at once.
     pub(crate) outbox: Arc<tokio::sync::Notify>,
@@ -81,14 +92,14 @@ pub(crate) struct AppState {
 /// The whole service as a router: mount it on a listener with [`serve`], or call it in-process.
 pub fn app(store: Arc<dyn Store>, config: &ServiceConfig) -> Router {
     let metrics = Arc::new(metrics::Metrics::new());
-    let state = AppState {
+    let state = AppState(Arc::new(Shared {
         cache: Arc::new(cache::ReadCache::new(store.clone(), config.cache_bound, &metrics)),
         metrics,
         store,
         actor: Arc::new(Actor::named(config.actor.as_str())),
         outbox: config.outbox.clone(),
         signed_in: config.auth.is_some(),
-    };
+    }));
     routes::router(state, config)
 }
 
