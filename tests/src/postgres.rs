@@ -91,6 +91,11 @@ impl Cluster {
         Self { url: url.to_string(), dir: PathBuf::from(dir) }
     }
 
+    /// The cluster's folder (its data directory is `data` inside), owned by the server's user.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// `pg_ctl stop` / `start` / `restart` (fast shutdown: connections are cut).
     pub fn ctl(&self, action: &str) {
         let status =

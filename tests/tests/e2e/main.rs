@@ -35,6 +35,7 @@ mod module_parameters;
 mod module_syntax;
 mod oidc_provider;
 mod postgres_replicas;
+mod postgres_tls;
 mod resilience;
 mod service_auth;
 mod service_limits;

@@ -1,5 +1,5 @@
 //! A [`PolicyStore`] in PostgreSQL, for several `serve` replicas on one database: a pool of
-//! connections (deadpool-postgres, no TLS: loopback or a private network), the layout applied
+//! connections (deadpool-postgres; TLS by rustls when the URL's `sslmode` asks), the layout applied
 //! at start under an advisory lock, `If-Match` decided in the database (the value's row is
 //! locked with `SELECT … FOR UPDATE` before its version is compared), every administration
 //! change one REPEATABLE READ transaction retried on a serialization failure, and the audit
@@ -25,6 +25,8 @@ mod errors;
 mod ops;
 #[path = "postgres_admin_rows.rs"]
 mod rows;
+#[path = "postgres_tls.rs"]
+mod tls;
 
 pub use errors::redacted;
 
@@ -81,8 +83,9 @@ impl PostgresStore {
     /// what `catalog` lists that the database lacks.
     pub async fn open(url: &str, catalog: &Catalog, options: &PostgresOptions) -> Result<Self, StoreError> {
         let name = redacted(url);
+        let (url, tls) = tls::split(url)?;
         let mut config: tokio_postgres::Config =
-            url.parse().map_err(|e| StoreError::Unknown(format!("{name} is not a PostgreSQL URL: {e}")))?;
+            url.parse().map_err(|e| StoreError::Unknown(format!("not a PostgreSQL URL: {}", errors::described(&e))))?;
         let timeout_ms = options.statement_timeout.as_millis().max(1);
         // Notices (such as "already exists, skipping") are not for the log.
         config.options(format!(
@@ -90,7 +93,11 @@ impl PostgresStore {
         ));
         config.connect_timeout(options.statement_timeout.max(Duration::from_secs(1)));
         config.application_name("commerce-policy");
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let recycling = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+        let manager = match tls {
+            Some(tls) => Manager::from_config(config, tls, recycling),
+            None => Manager::from_config(config, NoTls, recycling),
+        };
         let pool = Pool::builder(manager)
             .max_size(options.pool_size.max(1))
             .runtime(Runtime::Tokio1)
@@ -122,7 +129,12 @@ impl PostgresStore {
     async fn prepare(&self, catalog: &Catalog, retries: u32) -> Result<(), StoreError> {
         let mut attempt = 0;
         let mut client = loop {
-            match self.client().await {
+            let got = self.pool.get().await;
+            if let Some(why) = got.as_ref().err().and_then(|e| tls::certificate_refusal(e)) {
+                let hint = "sslrootcert must name its CA, and the URL's host be a name the certificate holds";
+                return Err(StoreError::Unknown(format!("the server's certificate was refused ({why}): {hint}")));
+            }
+            match got.map_err(|e| errors::pool(e, &self.name)) {
                 Ok(client) => break client,
                 Err(StoreError::Unavailable(why)) if attempt < retries => {
                     attempt += 1;

@@ -36,6 +36,15 @@ pub fn redacted(url: &str) -> String {
     }
 }
 
+/// The error with its cause: tokio-postgres's own text names only the kind ("error connecting
+/// to server", "invalid connection string"); the cause says why.
+pub(super) fn described(e: &tokio_postgres::Error) -> String {
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    }
+}
+
 /// Whether the failure is one a transaction is retried for.
 pub(super) fn retryable(e: &StoreError) -> bool {
     sql_state(e).is_some_and(|s| *s == SqlState::T_R_SERIALIZATION_FAILURE || *s == SqlState::T_R_DEADLOCK_DETECTED)
@@ -53,7 +62,7 @@ pub(super) fn classify(e: StoreError, name: &str) -> StoreError {
     let unavailable = |why: &str| StoreError::Unavailable(format!("{name} ({why})"));
     let Some(state) = pg.code() else {
         // No SQL state: the connection itself failed or was closed.
-        return unavailable(&pg.to_string());
+        return unavailable(&described(pg));
     };
     let class = &state.code()[..2];
     if class == "08" || class == "53" || class == "57" || *state == SqlState::LOCK_NOT_AVAILABLE {
@@ -86,7 +95,13 @@ pub(super) fn pool(e: PoolError, name: &str) -> StoreError {
 
 #[cfg(test)]
 mod tests {
-    use super::redacted;
+    use super::{described, redacted};
+
+    #[test]
+    fn a_url_option_the_driver_lacks_is_named() {
+        let refused = "postgres://u@db/c?sslcert=client.pem".parse::<tokio_postgres::Config>().unwrap_err();
+        assert_eq!(described(&refused), "invalid connection string: unknown option `sslcert`");
+    }
 
     #[test]
     fn passwords_are_left_out_of_store_names() {
