@@ -105,3 +105,48 @@ fn a_purchase_retried_with_its_correlation_id_buys_once() {
     let bought = t.json(None, &["subscriptions", "list", "--self-service"]);
     assert_eq!(bought.as_array().map(Vec::len), Some(2), "{bought}");
 }
+
+/// A take-over or a centralize whose answer was lost, retried with its correlation id, is
+/// answered what the first attempt did — not 409 for the subscription that attempt cancelled
+/// — and changes nothing more (no second mail); another request is answered as before. On
+/// SQLite and on PostgreSQL.
+#[test]
+fn a_take_over_or_centralize_retried_with_its_correlation_id_answers_what_it_did() {
+    let t = Tenant::serve();
+    t.add_users(&["ann", "bob", "cara"]);
+    let sub = t.buy("ann", POWER_BI_PRO, 2);
+    t.assign_as("ann", &sub, &["bob"]);
+    let central = t.central(POWER_BI_PRO, 10);
+    let http = reqwest::blocking::Client::new();
+    let etag = http.get(format!("{}/v1.0/subscriptions/{sub}", t.url())).send().expect("GET").headers()["etag"].clone();
+    let post = |path: &str, correlation_id: &str, body: serde_json::Value| -> (u16, serde_json::Value) {
+        let answer = http
+            .post(format!("{}/v1.0{path}", t.url()))
+            .header("x-ms-correlation-id", correlation_id)
+            .header("if-match", etag.clone())
+            .json(&body)
+            .send()
+            .expect("the change answers");
+        (answer.status().as_u16(), answer.json().expect("json"))
+    };
+    let mails = t.notifications().len();
+    let take_over =
+        |id: &str| post(&format!("/subscriptions/{sub}/takeOver"), id, serde_json::json!({ "moveTo": central }));
+    let (status, first) = take_over("00000000-0000-4000-8000-00000000b001");
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["moved"].as_array().map(Vec::len), Some(1), "bob moved: {first}");
+    assert_eq!(take_over("00000000-0000-4000-8000-00000000b001"), (200, first.clone()), "the retry's answer");
+    let (status, other) = take_over("00000000-0000-4000-8000-00000000b002");
+    assert_eq!(status, 409, "another request finds the subscription cancelled: {other}");
+    assert_eq!(t.notifications().len(), mails + 1, "one mail for one take-over");
+
+    let bought = t.buy("cara", POWER_BI_PRO, 1);
+    t.assign_as("cara", &bought, &["cara"]);
+    let centralize =
+        |id: &str| post("/centralize", id, serde_json::json!({ "productId": POWER_BI_PRO, "to": central }));
+    let (status, first) = centralize("00000000-0000-4000-8000-00000000c001");
+    assert_eq!((status, first["moved"].as_array().map(Vec::len)), (200, Some(1)), "{first}");
+    assert_eq!(centralize("00000000-0000-4000-8000-00000000c001"), (200, first), "the retry's answer");
+    let (status, other) = centralize("00000000-0000-4000-8000-00000000c002");
+    assert_eq!((status, other["moved"].as_array().map(Vec::len)), (200, Some(0)), "nothing left to move: {other}");
+}

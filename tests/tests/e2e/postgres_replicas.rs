@@ -261,6 +261,24 @@ fn a_database_of_a_newer_layout_is_refused_and_passwords_stay_out_of_messages() 
     assert!(run.stderr.contains("cannot be reached") && !run.stderr.contains("s3cret-pw"), "{}", run.stderr);
 }
 
+/// A database of layout 3 (before the kept answers of retried changes) is brought to layout 4
+/// at start, keeping its values.
+#[test]
+fn a_layout_3_database_is_migrated_to_4_keeping_its_values() {
+    let Some(url) = postgres::url("a_layout_3_database_is_migrated_to_4") else { return };
+    let sb = Sandbox::new();
+    let db = sb.database(&url, "layout3");
+    let service = sb.serve(Path::new(&db), &[]);
+    let (etag, value) = read(&http(), &service.url);
+    assert_eq!(flip(&http(), &service.url, &etag, &value, 0).status, 200);
+    service.kill();
+    postgres::psql(&db, "DROP TABLE answered; UPDATE commerce_schema SET version = 3");
+    let service = sb.serve(Path::new(&db), &[]);
+    assert_ne!(read(&http(), &service.url).1, value, "the value written at layout 3 is kept");
+    assert_eq!(postgres::psql(&db, "SELECT version FROM commerce_schema"), "4");
+    assert_eq!(postgres::psql(&db, "SELECT count(*) FROM answered"), "0");
+}
+
 #[test]
 fn a_path_or_a_sqlite_prefix_stays_sqlite_and_pool_options_are_checked() {
     let sb = Sandbox::new();

@@ -13,6 +13,36 @@ use commerce_model::admin::{
 
 use super::{ChangeContext, StoreError, Versioned};
 
+/// How long a change's answer is kept for its retries (far longer than any client retries).
+pub(crate) const ANSWERS_KEPT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// What a take-over was asked, as its answer is kept (with the correlation id and the actor),
+/// so a correlation id reused for another request is not taken for a retry of this one.
+pub(crate) fn take_over_request(id: &str, take_over: &TakeOver) -> String {
+    match take_over {
+        TakeOver::MoveTo(to) => format!("take-over {} move-to {}", id.to_ascii_lowercase(), to.to_ascii_lowercase()),
+        TakeOver::Cancel(_) => format!("take-over {} cancel", id.to_ascii_lowercase()),
+    }
+}
+
+/// What a centralize was asked, as its answer is kept.
+pub(crate) fn centralize_request(c: &Centralize) -> String {
+    format!("centralize {} to {}", c.product_id.as_str().to_ascii_lowercase(), c.to.to_ascii_lowercase())
+}
+
+/// A kept answer read back.
+pub(crate) fn kept_answer(text: &str) -> Result<Outcome, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("a kept answer of a change: {e}")))
+}
+
+/// An answer to keep, and the time before which kept answers are forgotten (RFC 3339, UTC).
+pub(crate) fn answer_to_keep(done: &Outcome) -> (String, String, String) {
+    let now = std::time::SystemTime::now();
+    let at = |t| humantime::format_rfc3339_millis(t).to_string();
+    let answer = serde_json::to_string(done).unwrap_or_default();
+    (answer, at(now), at(now - ANSWERS_KEPT))
+}
+
 /// Who acts on a subscription: an administrator, or a user of the directory (by object id),
 /// who may act on the subscriptions they bought only.
 #[derive(Debug, Clone, PartialEq, Eq)]

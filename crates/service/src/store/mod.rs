@@ -19,6 +19,9 @@ pub use postgres::{
 };
 pub use sqlite::{SCHEMA_VERSION, SqliteStore, StoreOptions};
 
+/// Layout 4's table, new beside layout 3's (so 3 to 4 is this alone), in both stores.
+const ANSWERED: &str = include_str!("answered.sql");
+
 /// Everything the service stores: the policies and the administration, in one object.
 pub trait Store: PolicyStore + AdminStore {}
 impl<T: PolicyStore + AdminStore> Store for T {}

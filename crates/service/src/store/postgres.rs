@@ -172,7 +172,12 @@ async fn migrate(client: &mut deadpool_postgres::Client, catalog: &Catalog) -> R
     }
     if version == 0 {
         tx.batch_execute(SCHEMA).await?;
-        tx.execute("INSERT INTO commerce_schema (version) VALUES ($1)", &[&SCHEMA_VERSION]).await?;
+        tx.execute("INSERT INTO commerce_schema (version) VALUES ($1)", &[&3_i64]).await?;
+    }
+    // Layout 3 to 4: a table beside the others, nothing of layout 3 changes.
+    if version < SCHEMA_VERSION {
+        tx.batch_execute(super::ANSWERED).await?;
+        tx.execute("UPDATE commerce_schema SET version = $1", &[&SCHEMA_VERSION]).await?;
     }
     seed(&*tx, catalog).await?;
     tx.commit().await?;

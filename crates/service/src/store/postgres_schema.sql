@@ -1,6 +1,6 @@
 -- The PostgreSQL store's layout 3 (the layout number SQLite's store has with the same tables;
 -- SCHEMA_VERSION in sqlite.rs). Applied once, under the migration advisory lock, to an empty
--- database; later layouts add postgres_migrate_3_to_4.sql and so on. Ids that SQLite compares
+-- database; later layouts add their own files (layout 4: answered.sql, shared with SQLite). Ids that SQLite compares
 -- without case use the `nocase` collation (ICU, case-insensitive), so both stores match alike.
 CREATE COLLATION IF NOT EXISTS nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
 CREATE TABLE policies (

@@ -26,7 +26,7 @@ pub(super) mod rows;
 
 /// The layout version kept in SQLite's `user_version`: a store written by a newer
 /// commerce-policy is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = include_str!("schema.sql");
 const MIGRATE_1_TO_2: &str = include_str!("migrate_1_to_2.sql");
@@ -100,6 +100,7 @@ fn prepare(conn: &mut Connection, catalog: &Catalog) -> Result<(), StoreError> {
         tx.execute_batch(MIGRATE_2_TO_3)?;
     }
     tx.execute_batch(SCHEMA)?;
+    tx.execute_batch(super::ANSWERED)?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     seed(&tx, catalog)?;
     tx.commit()?;

@@ -10,9 +10,10 @@ use commerce_model::admin::{
     AdminAuditEntry, Cancellation, Centralize, LicenseHolder, LicenseSummary, NewCentralSubscription, NewPurchase,
     NewUser, Notification, Outcome, Subscription, TakeOver, User,
 };
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{SqliteStore, ops, rows};
+use crate::store::admin::{answer_to_keep, centralize_request, kept_answer, take_over_request};
 use crate::store::admin_rules::unix_millis;
 use crate::store::{Acting, AdminStore, Buyer, ChangeContext, PendingMail, StoreError, SubscriptionFilter, Versioned};
 
@@ -49,6 +50,33 @@ impl SqliteStore {
     ) -> Result<T, StoreError> {
         self.connections.read(move |conn| f(conn)).await
     }
+}
+
+/// Makes a change once per request: a retry of one whose answer was lost (the same
+/// correlation id, actor and request) gets the first attempt's answer, not a refusal of what
+/// that attempt already did. A what-if is never answered from kept answers, and keeps none.
+fn once(
+    tx: &Transaction,
+    ctx: &ChangeContext,
+    request: &str,
+    what_if: bool,
+    change: impl FnOnce(&Transaction) -> Result<Outcome, StoreError>,
+) -> Result<Outcome, StoreError> {
+    let key = params![ctx.correlation_id, ctx.actor.name, request];
+    if !what_if {
+        let sql = "SELECT answer FROM answered WHERE correlation_id = ?1 AND actor = ?2 AND request = ?3";
+        if let Some(kept) = tx.query_row(sql, key, |r| r.get::<_, String>(0)).optional()? {
+            return kept_answer(&kept);
+        }
+    }
+    let done = change(tx)?;
+    let (answer, now, forget_before) = answer_to_keep(&done);
+    tx.execute("DELETE FROM answered WHERE at < ?1", [forget_before])?;
+    tx.execute(
+        "INSERT INTO answered (correlation_id, actor, request, answer, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![ctx.correlation_id, ctx.actor.name, request, answer, now],
+    )?;
+    Ok(done)
 }
 
 fn what_if(mut outcome: Outcome, what_if: bool) -> Outcome {
@@ -137,10 +165,13 @@ impl AdminStore for SqliteStore {
         ctx: &ChangeContext,
     ) -> Result<Outcome, StoreError> {
         let (id, take_over, ctx) = (id.to_string(), take_over.clone(), ctx.clone());
+        let request = take_over_request(&id, &take_over);
         let done = self
-            .change(what, move |tx| match &take_over {
-                TakeOver::MoveTo(target) => ops::move_to(tx, &id, target, &ctx),
-                TakeOver::Cancel(c) => ops::take_over_cancel(tx, &id, c, &ctx),
+            .change(what, move |tx| {
+                once(tx, &ctx, &request, what, |tx| match &take_over {
+                    TakeOver::MoveTo(target) => ops::move_to(tx, &id, target, &ctx),
+                    TakeOver::Cancel(c) => ops::take_over_cancel(tx, &id, c, &ctx),
+                })
             })
             .await?;
         Ok(what_if(done, what))
@@ -148,7 +179,12 @@ impl AdminStore for SqliteStore {
 
     async fn centralize(&self, c: &Centralize, what: bool, ctx: &ChangeContext) -> Result<Outcome, StoreError> {
         let (c, ctx) = (c.clone(), ctx.clone());
-        let done = self.change(what, move |tx| ops::centralize(tx, &c.product_id, &c.to, &ctx)).await?;
+        let request = centralize_request(&c);
+        let done = self
+            .change(what, move |tx| {
+                once(tx, &ctx, &request, what, |tx| ops::centralize(tx, &c.product_id, &c.to, &ctx))
+            })
+            .await?;
         Ok(what_if(done, what))
     }
 

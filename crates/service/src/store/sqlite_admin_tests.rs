@@ -173,7 +173,7 @@ async fn the_outbox_counts_attempts_until_delivered() {
 }
 
 #[tokio::test]
-async fn a_layout_2_store_is_migrated_to_3_keeping_its_policy_values() {
+async fn a_layout_2_store_is_migrated_to_the_current_layout_keeping_its_policy_values() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.db");
     let catalog = Catalog::parse(CATALOG).unwrap();
@@ -185,7 +185,7 @@ async fn a_layout_2_store_is_migrated_to_3_keeping_its_policy_values() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP TABLE admin_audit; DROP TABLE notifications; DROP TABLE assignments; DROP TABLE subscriptions;
-         DROP TABLE users; PRAGMA user_version = 2;",
+         DROP TABLE users; DROP TABLE answered; PRAGMA user_version = 2;",
     )
     .unwrap();
     drop(conn);
@@ -199,6 +199,8 @@ async fn a_layout_2_store_is_migrated_to_3_keeping_its_policy_values() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     let layout: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(layout, crate::store::SCHEMA_VERSION);
+    let answered: i64 = conn.query_row("SELECT count(*) FROM answered", [], |r| r.get(0)).unwrap();
+    assert_eq!(answered, 0, "layout 4's table is there, empty");
 }
 
 #[tokio::test]
