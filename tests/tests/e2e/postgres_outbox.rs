@@ -30,8 +30,7 @@ fn replica(sb: &Sandbox, db: &str, smtp_port: u16) -> Service {
 /// the connection, kept open, holds the service in the middle of a delivery.
 fn stalled_connection(listener: &TcpListener) -> TcpStream {
     listener.set_nonblocking(true).expect("nonblocking");
-    wait_for(Duration::from_secs(10), "replica A to connect to its SMTP server", || listener.accept().ok())
-        .0
+    wait_for(Duration::from_secs(10), "replica A to connect to its SMTP server", || listener.accept().ok()).0
 }
 
 /// Now, in Unix ms: the clock of the lease and of the sink's X-Received-At.
