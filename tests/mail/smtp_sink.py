@@ -1,6 +1,7 @@
 """A real SMTP server on loopback for the end-to-end mail tests: aiosmtpd, writing every
 message it accepts to a folder, one file per message (written to a temporary name and
-renamed, so a reader never sees half a message).
+renamed, so a reader never sees half a message), headed by the envelope's recipients and the
+moment the DATA arrived (X-Received-At, Unix ms: a test can tell it was after a deadline).
 
     smtp_sink.py PORT FOLDER
 
@@ -10,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import uuid
 
 from aiosmtpd.controller import Controller
@@ -20,10 +22,12 @@ class Sink:
         self.folder = folder
 
     async def handle_DATA(self, server, session, envelope):
+        received = time.time_ns() // 1_000_000
         name = uuid.uuid4().hex
         temporary = os.path.join(self.folder, "." + name)
         with open(temporary, "wb") as out:
             out.write(b"X-Envelope-To: " + ", ".join(envelope.rcpt_tos).encode() + b"\r\n")
+            out.write(b"X-Received-At: " + str(received).encode() + b"\r\n")
             out.write(envelope.original_content or envelope.content)
         os.rename(temporary, os.path.join(self.folder, name + ".eml"))
         return "250 OK"

@@ -34,6 +34,7 @@ mod module_parameter_sets;
 mod module_parameters;
 mod module_syntax;
 mod oidc_provider;
+mod postgres_outbox;
 mod postgres_replicas;
 mod postgres_tls;
 mod resilience;

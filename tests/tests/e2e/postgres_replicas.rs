@@ -115,7 +115,7 @@ fn subscriptions(api: &Api, buyer: &str, n: usize) -> Vec<String> {
 }
 
 /// The Message-IDs of the mail the sink accepted (the notification ids).
-fn message_ids(sink: &SmtpSink) -> Vec<String> {
+pub(crate) fn message_ids(sink: &SmtpSink) -> Vec<String> {
     sink.messages()
         .iter()
         .filter_map(|m| {
