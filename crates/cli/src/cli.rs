@@ -327,6 +327,10 @@ pub struct AuditArgs {
     /// How many entries, newest first.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub limit: u32,
+    /// The administration's log instead of the policy changes: users, purchases, licenses,
+    /// take-overs, centralize and mail, each with its subject before and after (docs/admin.md).
+    #[arg(long)]
+    pub administration: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! PowerShell module and existing scripts read the same properties as before.
 
 use commerce_changes::{ChangeResult, Status};
+use commerce_model::admin::AdminAuditEntry;
 use commerce_model::wire::{AuditEntry, Policy, ProductPolicy, ScopePolicy, ScopedPolicy};
 use commerce_model::{PolicyId, PolicyValue, Scope, Target};
 use serde::Serialize;
@@ -177,6 +178,38 @@ pub struct AuditRecord {
     pub new_value: PolicyValue,
     pub policy_id: PolicyId,
     pub correlation_id: String,
+}
+
+/// One entry of the administration audit log; `Before` and `After` are the subject as the
+/// service keeps it (a subscription's status, quantity and assigned users; a user; a mail).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AdminAuditRecord {
+    pub at: String,
+    pub actor: String,
+    pub actor_upn: Option<String>,
+    pub actor_object_id: Option<String>,
+    pub action: String,
+    pub subject_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub correlation_id: String,
+}
+
+impl From<AdminAuditEntry> for AdminAuditRecord {
+    fn from(e: AdminAuditEntry) -> Self {
+        Self {
+            at: e.at,
+            actor: e.actor,
+            actor_upn: e.actor_upn,
+            actor_object_id: e.actor_object_id,
+            action: e.action,
+            subject_id: e.subject_id,
+            before: e.before,
+            after: e.after,
+            correlation_id: e.correlation_id,
+        }
+    }
 }
 
 impl From<AuditEntry> for AuditRecord {

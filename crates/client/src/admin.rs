@@ -6,8 +6,8 @@
 use bytes::Bytes;
 use commerce_model::ProductId;
 use commerce_model::admin::{
-    Cancellation, Centralize, LicenseChange, LicenseHolder, LicenseSummary, NewCentralSubscription, NewPurchase,
-    NewUser, Notification, Outcome, Subscription, SubscriptionStatus, TakeOver, User,
+    AdminAuditEntry, Cancellation, Centralize, LicenseChange, LicenseHolder, LicenseSummary, NewCentralSubscription,
+    NewPurchase, NewUser, Notification, Outcome, Subscription, SubscriptionStatus, TakeOver, User,
 };
 use commerce_model::wire::Items;
 use http::Method;
@@ -147,6 +147,11 @@ impl Client {
 
     pub async fn centralize(&self, centralize: &Centralize, what_if: bool) -> Result<Outcome, ClientError> {
         self.post(what_if_path("/v1.0/centralize".into(), what_if), centralize, None).await
+    }
+
+    /// The administration audit log, newest first (`limit` 1 to 1000).
+    pub async fn admin_audit(&self, limit: u32) -> Result<Vec<AdminAuditEntry>, ClientError> {
+        self.items(Request::get(format!("/v1.0/audit/administration?limit={limit}"))).await
     }
 
     /// The mails to purchasers, with their delivery state.

@@ -104,3 +104,37 @@ fn a_purchase_the_policy_refuses_on_the_embedded_default_is_exit_4() {
     run.assert_fails_with(4);
     assert!(run.stderr.contains("AllowSelfServicePurchase"), "{run:#?}");
 }
+
+/// `audit --administration` shows the administration's log, newest first: a take-over as its
+/// steps (licenses assigned in the target, the source cancelled, the purchaser's mail queued)
+/// under one correlation id, with the subject before and after; the policy log stays apart.
+#[test]
+fn audit_administration_lists_a_take_over_step_by_step_under_one_correlation_id() {
+    let t = Tenant::serve();
+    t.add_users(&["ann", "bob"]);
+    let sub = t.buy("ann", POWER_BI_PRO, 2);
+    t.assign_as("ann", &sub, &["bob"]);
+    let central = t.central(POWER_BI_PRO, 5);
+    let outcome = t.json(None, &["subscriptions", "take-over", &sub, "--move-to", &central]);
+    let correlation_id = outcome["CorrelationId"].as_str().expect("the outcome's correlation id").to_string();
+
+    let log = t.json(None, &["audit", "--administration", "--limit", "10"]);
+    let steps: Vec<(&str, &str)> = log
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|e| e["CorrelationId"] == correlation_id.as_str())
+        .map(|e| (e["Action"].as_str().unwrap_or_default(), e["SubjectId"].as_str().unwrap_or_default()))
+        .collect();
+    assert_eq!(steps.len(), 3, "{log:#}");
+    assert!(steps.contains(&("Assign", central.as_str())) && steps.contains(&("TakeOverMove", sub.as_str())), "{steps:?}");
+    assert!(steps.iter().any(|(action, _)| *action == "QueueMail"), "{steps:?}");
+    let moved = log.as_array().unwrap().iter().find(|e| e["Action"] == "TakeOverMove").expect("the take-over");
+    assert_eq!(moved["Before"]["assignedUsers"], serde_json::json!([upn("bob")]), "{moved:#}");
+    assert_eq!(moved["Before"]["status"], "Active", "{moved:#}");
+
+    let policy_log = t.json(None, &["audit"]);
+    assert_eq!(policy_log, serde_json::json!([]), "no policy changed");
+    let csv = t.run(&["audit", "--administration", "-o", "csv"]).assert_ok().stdout.clone();
+    assert!(csv.lines().next().is_some_and(|h| h.contains("Action") && h.contains("Before")), "{csv}");
+}

@@ -112,7 +112,7 @@ async fn dispatch(cli: Cli) -> Result<(), CliError> {
         },
         Command::Apply(args) => baseline::apply(client, &printer, args, plan_input).await,
         Command::Export(args) => baseline::export(client, args).await,
-        Command::Audit(args) => audit::list(client, &printer, args.limit).await,
+        Command::Audit(args) => audit::list(client, &printer, args).await,
         Command::Serve(_)
         | Command::DescribeCli
         | Command::Completions { .. }
