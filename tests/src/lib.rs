@@ -215,14 +215,20 @@ impl Sandbox {
     }
 
     fn serve_with(&self, store: &Path, extra: &[&str], log: Option<PathBuf>, log_level: Option<&str>) -> Service {
-        let stderr = match &log {
-            Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
-            None => Stdio::null(),
-        };
         let mut command = self.command();
         if let Some(level) = log_level {
             command.env("RUST_LOG", level);
         }
+        self.serve_by(command, store, extra, log)
+    }
+
+    /// As [`Sandbox::serve`], by `command` (from [`Sandbox::command`], with variables of the
+    /// test's own), stderr written to `log`.
+    pub fn serve_by(&self, mut command: Command, store: &Path, extra: &[&str], log: Option<PathBuf>) -> Service {
+        let stderr = match &log {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+            None => Stdio::null(),
+        };
         let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0", "--store"])
             .arg(self.store_arg(store))

@@ -127,7 +127,10 @@ fn audit_administration_lists_a_take_over_step_by_step_under_one_correlation_id(
         .map(|e| (e["Action"].as_str().unwrap_or_default(), e["SubjectId"].as_str().unwrap_or_default()))
         .collect();
     assert_eq!(steps.len(), 3, "{log:#}");
-    assert!(steps.contains(&("Assign", central.as_str())) && steps.contains(&("TakeOverMove", sub.as_str())), "{steps:?}");
+    assert!(
+        steps.contains(&("Assign", central.as_str())) && steps.contains(&("TakeOverMove", sub.as_str())),
+        "{steps:?}"
+    );
     assert!(steps.iter().any(|(action, _)| *action == "QueueMail"), "{steps:?}");
     let moved = log.as_array().unwrap().iter().find(|e| e["Action"] == "TakeOverMove").expect("the take-over");
     assert_eq!(moved["Before"]["assignedUsers"], serde_json::json!([upn("bob")]), "{moved:#}");

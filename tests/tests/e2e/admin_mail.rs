@@ -52,11 +52,17 @@ pub(crate) struct SmtpSink {
 
 impl SmtpSink {
     pub(crate) fn start(port: u16, folder: &Path) -> Self {
+        Self::start_with(port, folder, &[])
+    }
+
+    /// With the sink's options: `--tls CERT KEY` (smtps), `--auth USER PASSWORD`.
+    pub(crate) fn start_with(port: u16, folder: &Path, options: &[&str]) -> Self {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("mail/smtp_sink.py");
         let mut child = Command::new(python())
             .arg(script)
             .arg(port.to_string())
             .arg(folder)
+            .args(options)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -83,7 +89,7 @@ impl SmtpSink {
     }
 
     /// Waits for `n` messages.
-    fn wait_for(&self, n: usize) -> Vec<String> {
+    pub(crate) fn wait_for(&self, n: usize) -> Vec<String> {
         wait_for(Duration::from_secs(30), &format!("{n} mail(s)"), || {
             let all = self.messages();
             (all.len() >= n).then_some(all)
@@ -147,7 +153,7 @@ impl Api {
     }
 
     /// `buyer` buys `quantity` licenses and gives them to `holders`; the subscription's id.
-    fn bought(&self, buyer: &str, quantity: u32, holders: &[&str]) -> String {
+    pub(crate) fn bought(&self, buyer: &str, quantity: u32, holders: &[&str]) -> String {
         let sub = self.post("/purchases", Some(buyer), json!({ "productId": PRODUCT, "quantity": quantity }));
         let id = sub["id"].as_str().expect("id").to_string();
         if !holders.is_empty() {
@@ -167,7 +173,7 @@ impl Api {
 
     /// Waits until the outbox holds `n` notifications, all delivered (the service marks a row
     /// just after the SMTP server accepted it).
-    fn delivered(&self, n: usize) -> Vec<Value> {
+    pub(crate) fn delivered(&self, n: usize) -> Vec<Value> {
         wait_for(Duration::from_secs(20), "the outbox to mark its mail delivered", || {
             let all = self.notifications();
             (all.len() == n && all.iter().all(|m| m["state"] == "Delivered")).then_some(all)

@@ -8,6 +8,7 @@ mod admin_conditional;
 mod admin_endpoints;
 mod admin_export;
 mod admin_mail;
+mod admin_mail_tls;
 mod admin_rules;
 mod admin_support;
 mod admin_users;
