@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
-use crate::admin_support::{POWER_BI_PRO, Tenant, upn};
+use crate::admin_support::{POWER_BI_PRO, Tenant, assigned, upn};
 
 /// Forwards every connection to `target` and keeps what clients sent.
 struct RecordingProxy {
@@ -149,4 +149,40 @@ fn a_take_over_or_centralize_retried_with_its_correlation_id_answers_what_it_did
     assert_eq!(centralize("00000000-0000-4000-8000-00000000c001"), (200, first), "the retry's answer");
     let (status, other) = centralize("00000000-0000-4000-8000-00000000c002");
     assert_eq!((status, other["moved"].as_array().map(Vec::len)), (200, Some(0)), "nothing left to move: {other}");
+}
+
+/// `If-Match` on assign, unassign and cancel, decided by the store (SQLite, and PostgreSQL in
+/// CI): a stale tag is 412 and changes nothing; a change already in effect — a retry whose
+/// answer was lost, sent with the tag read before it — is 200 (RFC 9110 §13.1.1).
+#[test]
+fn a_stale_if_match_refuses_assign_unassign_and_cancel_unless_already_done() {
+    let t = Tenant::serve();
+    t.add_users(&["ann", "bob"]);
+    let sub = t.buy("ann", POWER_BI_PRO, 2);
+    let http = reqwest::blocking::Client::new();
+    let url = format!("{}/v1.0/subscriptions/{sub}", t.url());
+    let tag = || http.get(&url).send().expect("GET").headers()["etag"].to_str().expect("tag").to_string();
+    let send = |action: &str, tag: &str, body: serde_json::Value| -> u16 {
+        let answer = http
+            .post(format!("{url}/{action}"))
+            .header("if-match", tag)
+            .header("x-commerce-acting-user", upn("ann"))
+            .json(&body)
+            .send()
+            .expect("the change answers");
+        answer.status().as_u16()
+    };
+    let (bob, reason) =
+        (serde_json::json!({ "users": [upn("bob")] }), serde_json::json!({ "reason": "NoLongerNeeded" }));
+    let first = tag();
+    assert_eq!(send("assign", &first, bob.clone()), 200);
+    assert_eq!(send("assign", &first, bob.clone()), 200, "the retry: bob holds one already");
+    assert_eq!(send("unassign", &first, bob.clone()), 412, "a change from a stale tag");
+    assert_eq!(assigned(&t.subscription(&sub)), [upn("bob")], "nothing changed");
+    assert_eq!(send("cancel", &first, reason.clone()), 412, "a cancel from a stale tag");
+    assert_eq!(t.subscription(&sub)["Status"], "Active");
+    let fresh = tag();
+    assert_eq!(send("cancel", &fresh, reason.clone()), 200);
+    assert_eq!(send("cancel", &fresh, reason), 200, "the retry: cancelled already");
+    assert_eq!(t.subscription(&sub)["Status"], "Deleted");
 }

@@ -200,9 +200,11 @@ pub(super) async fn change_licenses(
     may_change(&row, acting, if assign { "assign its licenses" } else { "unassign its licenses" })?;
     let users = rows::users_named(tx, names).await?;
     let changing: Vec<&User> = users.iter().filter(|u| row.holds(&u.id) != assign).collect();
+    // Already as asked: a retry whose first answer was lost succeeds (RFC 9110 §13.1.1).
     if changing.is_empty() {
         return Ok(());
     }
+    fresh(&row, ctx)?;
     if assign && changing.len() as u32 > row.available() {
         return Err(rules::not_enough(changing.len() as u32, row.available(), &row.id));
     }
@@ -251,6 +253,7 @@ pub(super) async fn cancel(
     if row.status == SubscriptionStatus::Deleted {
         return Ok(done);
     }
+    fresh(&row, ctx)?;
     close(tx, &row, &reason, "Cancel", ctx).await?;
     done.cancelled.push(row.id);
     Ok(done)
@@ -293,10 +296,18 @@ async fn taken(tx: &impl GenericClient, id: &str, ctx: &ChangeContext) -> Result
             format!("subscription {id} is the tenant's own: take-over is for subscriptions users bought"),
         ));
     }
-    if !ctx.expected.allows(row.version) {
-        return Err(StoreError::Stale { id: row.id, current: row.version });
-    }
+    fresh(&row, ctx)?;
     Ok(row)
+}
+
+/// Refuses a change to a subscription at another version than `If-Match` named (a lost
+/// update); the transaction's REPEATABLE READ snapshot makes a concurrent change a
+/// serialization failure besides.
+fn fresh(row: &SubscriptionRow, ctx: &ChangeContext) -> Result<(), StoreError> {
+    if !ctx.expected.allows(row.version) {
+        return Err(StoreError::Stale { id: row.id.clone(), current: row.version });
+    }
+    Ok(())
 }
 
 async fn central(tx: &impl GenericClient, id: &str) -> Result<SubscriptionRow, StoreError> {

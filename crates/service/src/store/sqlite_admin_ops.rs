@@ -212,12 +212,13 @@ pub(super) fn change_licenses(
     let row = rows::subscription(tx, id)?;
     rows::active(&row)?;
     may_change(&row, acting, if assign { "assign its licenses" } else { "unassign its licenses" })?;
-    fresh(&row, ctx)?;
     let users = rows::users_named(tx, names)?;
     let changing: Vec<&User> = users.iter().filter(|u| row.holds(&u.id) != assign).collect();
+    // Already as asked: a retry whose first answer was lost succeeds (RFC 9110 §13.1.1).
     if changing.is_empty() {
         return Ok(());
     }
+    fresh(&row, ctx)?;
     if assign && changing.len() as u32 > row.available() {
         return Err(rules::not_enough(changing.len() as u32, row.available(), &row.id));
     }
@@ -271,12 +272,12 @@ pub(super) fn cancel(
 ) -> Result<Outcome, StoreError> {
     let row = rows::subscription(tx, id)?;
     may_change(&row, acting, "cancel it")?;
-    fresh(&row, ctx)?;
     let reason = rules::reason_text(c)?;
     let mut done = outcome(ctx);
     if row.status == SubscriptionStatus::Deleted {
         return Ok(done);
     }
+    fresh(&row, ctx)?;
     close(tx, &row, &reason, "Cancel", ctx)?;
     done.cancelled.push(row.id);
     Ok(done)
