@@ -138,8 +138,10 @@ async fn deliver_due(store: &dyn AdminStore, mailer: &Mailer) -> bool {
             }
             Err(reason) => {
                 let retry_in = backoff(mail.attempts + 1);
+                // Logged once recorded, so the line says the outbox knows.
+                let recorded = store.mail_failed(&mail, retry_in).await;
                 tracing::warn!(notification = %mail.id, attempts = mail.attempts + 1, retry_in = %humantime::format_duration(retry_in), error = %reason, "mail not delivered, will retry");
-                store.mail_failed(&mail.id, retry_in).await
+                recorded
             }
         };
         if let Err(e) = outcome {

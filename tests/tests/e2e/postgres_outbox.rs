@@ -18,12 +18,21 @@ use crate::postgres_replicas::message_ids;
 /// Short, so the test waits little for the lapse; the same for both replicas.
 const LEASE: &str = "2s";
 
-/// `serve` over `db`, delivering through the SMTP server on `smtp_port`, with the short lease.
+/// `serve` over `db`, delivering through the SMTP server on `smtp_port`, with the short lease
+/// (its log kept for [`Service::log`]).
 fn replica(sb: &Sandbox, db: &str, smtp_port: u16) -> Service {
     let mut flags = smtp_flags(smtp_port);
     flags.extend(["--mail-lease".to_string(), LEASE.to_string()]);
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    sb.serve(Path::new(db), &flags)
+    sb.serve_keeping_log(Path::new(db), &flags)
+}
+
+/// The notification's state, attempts and lease (Unix ms) as the database has them.
+fn row(db: &str, id: &str) -> (String, u32, i64) {
+    let row = postgres::psql(db, &format!("SELECT state, attempts, lease_until FROM notifications WHERE id = '{id}'"));
+    let mut fields = row.split('|');
+    let mut next = || fields.next().unwrap_or_else(|| panic!("a row: {row}")).to_string();
+    (next(), next().parse().expect("attempts"), next().parse().expect("Unix ms"))
 }
 
 /// Waits for the service to connect to the stalling SMTP listener, which then never greets:
@@ -93,4 +102,40 @@ fn a_replica_killed_mid_delivery_lets_its_lease_lapse_and_another_delivers_the_m
     });
     assert_eq!(delivered["attempts"], 1, "A's attempt died with it, B's is the one: {delivered}");
     assert_eq!(sink.messages().len(), 1, "delivered once");
+}
+
+/// A replica whose lease lapsed mid-delivery, and whose delivery then fails, leaves the row to
+/// the replica that claimed it after the lapse: the failure is not counted and the other's
+/// lease stays, so no third replica is handed the mail while the second delivers it.
+#[test]
+fn a_late_failure_after_the_lease_lapsed_leaves_the_next_replicas_claim_alone() {
+    let Some(url) = postgres::url("a_late_failure_after_the_lease_lapsed") else { return };
+    let sb = Sandbox::new();
+    let db = sb.database(&url, "late-failure");
+    let (stalling_a, stalling_b) =
+        (TcpListener::bind("127.0.0.1:0").expect("bind"), TcpListener::bind("127.0.0.1:0").expect("bind"));
+    let a = replica(&sb, &db, stalling_a.local_addr().expect("addr").port());
+    let api = Api::new(&a);
+    directory(&api);
+    let sub = api.post("/purchases", Some("ann@contoso.test"), json!({ "productId": PRODUCT, "quantity": 1 }));
+    let sub = sub["id"].as_str().expect("id");
+    api.post(&format!("/subscriptions/{sub}/takeOver"), None, json!({ "cancel": { "reason": "TooExpensive" } }));
+    let held_by_a = stalled_connection(&stalling_a);
+    let notification = api.notifications().pop().expect("the take-over's notification");
+    let id = notification["id"].as_str().expect("id");
+    let (_, _, lease_of_a) = row(&db, id);
+
+    // B claims the row once A's lease lapsed, and stalls in its own delivery.
+    let b = replica(&sb, &db, stalling_b.local_addr().expect("addr").port());
+    let _held_by_b = stalled_connection(&stalling_b);
+    let (_, _, lease_of_b) = row(&db, id);
+    assert!(lease_of_b > lease_of_a, "B claimed it after A's lease: {lease_of_a} then {lease_of_b}");
+
+    // A's server hangs up: A's delivery fails, after its lease lapsed.
+    drop(held_by_a);
+    wait_for(Duration::from_secs(10), "A to record its failed delivery", || {
+        a.log().contains("mail not delivered").then_some(())
+    });
+    assert_eq!(row(&db, id), ("Pending".to_string(), 0, lease_of_b), "B's claim stands, A's failure is not counted");
+    drop(b);
 }

@@ -81,6 +81,9 @@ pub struct PendingMail {
     pub subject: String,
     pub body: String,
     pub attempts: u32,
+    /// Until when this replica holds the mail (Unix ms): the lease it claimed it with, and
+    /// the proof that it still holds it. 0 where the store has no leases (SQLite).
+    pub lease: i64,
 }
 
 /// The storage of the administration workflows. Writes that an admin may preview take
@@ -158,8 +161,9 @@ pub trait AdminStore: Send + Sync + 'static {
     async fn due_mail(&self, limit: u32) -> Result<Vec<PendingMail>, StoreError>;
     /// The SMTP server accepted the message.
     async fn mail_delivered(&self, id: &str) -> Result<(), StoreError>;
-    /// An attempt failed: counts it and sets the next one `retry_in` from now.
-    async fn mail_failed(&self, id: &str, retry_in: std::time::Duration) -> Result<(), StoreError>;
+    /// An attempt failed: counts it and sets the next one `retry_in` from now — unless the
+    /// mail's lease lapsed meanwhile and another replica claimed it, whose turn it is now.
+    async fn mail_failed(&self, mail: &PendingMail, retry_in: std::time::Duration) -> Result<(), StoreError>;
     /// Seconds until the earliest pending notification is due, if any is pending.
     async fn next_mail_due(&self) -> Result<Option<std::time::Duration>, StoreError>;
 

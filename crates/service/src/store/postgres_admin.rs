@@ -246,6 +246,7 @@ impl AdminStore for PostgresStore {
                     subject: r.get(2),
                     body: r.get(3),
                     attempts: u32::try_from(r.get::<_, i64>(4)).unwrap_or(u32::MAX),
+                    lease,
                 })
                 .collect())
         })
@@ -266,12 +267,15 @@ impl AdminStore for PostgresStore {
         .await
     }
 
-    async fn mail_failed(&self, id: &str, retry_in: Duration) -> Result<(), StoreError> {
+    async fn mail_failed(&self, mail: &PendingMail, retry_in: Duration) -> Result<(), StoreError> {
         let next = unix_millis(retry_in);
         self.read(async |c| {
+            // Only while the lease is still the one this replica claimed: after a lapse another
+            // replica may hold the row, and a late failure must not hand it out a third time.
             c.execute(
-                "UPDATE notifications SET attempts = attempts + 1, next_attempt = $2, lease_until = 0 WHERE id = $1",
-                &[&id, &next],
+                "UPDATE notifications SET attempts = attempts + 1, next_attempt = $2, lease_until = 0
+                  WHERE id = $1 AND state = 'Pending' AND lease_until = $3",
+                &[&mail.id, &next, &mail.lease],
             )
             .await?;
             Ok(())

@@ -224,6 +224,7 @@ impl AdminStore for SqliteStore {
                     subject: r.get(2)?,
                     body: r.get(3)?,
                     attempts: r.get(4)?,
+                    lease: 0,
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
@@ -243,8 +244,8 @@ impl AdminStore for SqliteStore {
         .await
     }
 
-    async fn mail_failed(&self, id: &str, retry_in: Duration) -> Result<(), StoreError> {
-        let id = id.to_string();
+    async fn mail_failed(&self, mail: &PendingMail, retry_in: Duration) -> Result<(), StoreError> {
+        let id = mail.id.clone();
         self.change(false, move |tx| {
             tx.execute(
                 "UPDATE notifications SET attempts = attempts + 1, next_attempt = ?2 WHERE id = ?1",

@@ -165,7 +165,7 @@ async fn the_outbox_counts_attempts_until_delivered() {
     store.take_over(&sub, &TakeOver::Cancel(c), false, &ctx()).await.unwrap();
     let due = store.due_mail(10).await.unwrap();
     assert_eq!(due.len(), 1);
-    store.mail_failed(&due[0].id, std::time::Duration::from_secs(60)).await.unwrap();
+    store.mail_failed(&due[0], std::time::Duration::from_secs(60)).await.unwrap();
     assert!(store.due_mail(10).await.unwrap().is_empty(), "not due before its next attempt");
     store.mail_delivered(&due[0].id).await.unwrap();
     let n = &store.notifications(10).await.unwrap()[0];
