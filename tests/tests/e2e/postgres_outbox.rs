@@ -27,6 +27,14 @@ fn replica(sb: &Sandbox, db: &str, smtp_port: u16) -> Service {
     sb.serve_keeping_log(Path::new(db), &flags)
 }
 
+/// A purchase taken over by cancel through `api`: one mail to its purchaser in the outbox.
+fn queue_one_mail(api: &Api) {
+    directory(api);
+    let sub = api.post("/purchases", Some("ann@contoso.test"), json!({ "productId": PRODUCT, "quantity": 1 }));
+    let sub = sub["id"].as_str().expect("id");
+    api.post(&format!("/subscriptions/{sub}/takeOver"), None, json!({ "cancel": { "reason": "TooExpensive" } }));
+}
+
 /// The notification's state, attempts and lease (Unix ms) as the database has them.
 fn row(db: &str, id: &str) -> (String, u32, i64) {
     let row = postgres::psql(db, &format!("SELECT state, attempts, lease_until FROM notifications WHERE id = '{id}'"));
@@ -61,10 +69,7 @@ fn a_replica_killed_mid_delivery_lets_its_lease_lapse_and_another_delivers_the_m
     let stalling = TcpListener::bind("127.0.0.1:0").expect("bind");
     let a = replica(&sb, &db, stalling.local_addr().expect("addr").port());
     let api = Api::new(&a);
-    directory(&api);
-    let sub = api.post("/purchases", Some("ann@contoso.test"), json!({ "productId": PRODUCT, "quantity": 1 }));
-    let sub = sub["id"].as_str().expect("id");
-    api.post(&format!("/subscriptions/{sub}/takeOver"), None, json!({ "cancel": { "reason": "TooExpensive" } }));
+    queue_one_mail(&api);
     let _held = stalled_connection(&stalling);
 
     // A claims the row before it connects: the lease is taken and A is mid-delivery.
@@ -116,10 +121,7 @@ fn a_late_failure_after_the_lease_lapsed_leaves_the_next_replicas_claim_alone() 
         (TcpListener::bind("127.0.0.1:0").expect("bind"), TcpListener::bind("127.0.0.1:0").expect("bind"));
     let a = replica(&sb, &db, stalling_a.local_addr().expect("addr").port());
     let api = Api::new(&a);
-    directory(&api);
-    let sub = api.post("/purchases", Some("ann@contoso.test"), json!({ "productId": PRODUCT, "quantity": 1 }));
-    let sub = sub["id"].as_str().expect("id");
-    api.post(&format!("/subscriptions/{sub}/takeOver"), None, json!({ "cancel": { "reason": "TooExpensive" } }));
+    queue_one_mail(&api);
     let held_by_a = stalled_connection(&stalling_a);
     let notification = api.notifications().pop().expect("the take-over's notification");
     let id = notification["id"].as_str().expect("id");
