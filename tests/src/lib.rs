@@ -5,6 +5,7 @@ pub mod graph;
 pub mod oidc;
 pub mod postgres;
 pub mod powershell;
+pub mod tls;
 
 pub use oidc::{Provider, TestCertificate, write_test_certificate};
 

@@ -3,35 +3,17 @@
 //! `SSL_CERT_FILE`, as an operator would name a private CA): the mail arrives, sent by the
 //! user of `COMMERCE_POLICY_SMTP_USERNAME`, and the password never reaches the log.
 
-use std::path::PathBuf;
-
 use commerce_e2e::Sandbox;
+use commerce_e2e::tls::server_certificate;
 use serde_json::json;
 
 use crate::admin_mail::{Api, FROM, SmtpSink, directory, free_port};
 
-/// A test CA's PEM and a server certificate and key it issued for 127.0.0.1.
-fn certificates(sb: &Sandbox) -> (PathBuf, PathBuf, PathBuf) {
-    let ca_key = rcgen::KeyPair::generate().expect("CA key");
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).expect("CA certificate");
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let key = rcgen::KeyPair::generate().expect("server key");
-    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).expect("params");
-    let cert = params.signed_by(&key, &issuer).expect("server certificate");
-    let paths = (sb.path("ca.pem"), sb.path("smtp.crt"), sb.path("smtp.key"));
-    std::fs::write(&paths.0, ca.pem()).expect("CA written");
-    std::fs::write(&paths.1, cert.pem()).expect("certificate written");
-    std::fs::write(&paths.2, key.serialize_pem()).expect("key written");
-    paths
-}
-
 #[test]
 fn mail_goes_over_smtps_with_a_login_and_the_password_stays_out_of_the_log() {
     let sb = Sandbox::new();
-    let (ca, cert, key) = certificates(&sb);
-    let (cert, key) = (cert.to_str().expect("path"), key.to_str().expect("path"));
+    let certificate = server_certificate(sb.dir.path(), "smtp", &["127.0.0.1"]);
+    let (cert, key) = (certificate.cert.to_str().expect("path"), certificate.key.to_str().expect("path"));
     let port = free_port();
     let password = "TESTONLY-smtp-password-8c1f";
     let sink = SmtpSink::start_with(port, &sb.path("mail"), &["--tls", cert, key, "--auth", "mailer", password]);
@@ -40,7 +22,7 @@ fn mail_goes_over_smtps_with_a_login_and_the_password_stays_out_of_the_log() {
     command
         .env("COMMERCE_POLICY_SMTP_USERNAME", "mailer")
         .env("COMMERCE_POLICY_SMTP_PASSWORD", password)
-        .env("SSL_CERT_FILE", &ca)
+        .env("SSL_CERT_FILE", &certificate.ca)
         .env("RUST_LOG", "debug");
     let log = sb.path("serve.log");
     let smtp = format!("smtps://127.0.0.1:{port}");

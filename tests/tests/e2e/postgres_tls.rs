@@ -8,25 +8,18 @@ use std::path::{Path, PathBuf};
 
 use commerce_e2e::Sandbox;
 use commerce_e2e::postgres::{self, Cluster};
+use commerce_e2e::tls::server_certificate;
 
 /// Gives the cluster a server certificate for `names`, issued by a new test CA; restarts it
 /// with `ssl=on` and answers the CA's PEM file.
 fn enable_tls(cluster: &Cluster, sb: &Sandbox, names: &[&str]) -> PathBuf {
-    let ca_key = rcgen::KeyPair::generate().expect("CA key");
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "commerce-policy test CA");
-    let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let key = rcgen::KeyPair::generate().expect("server key");
-    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-    let cert = rcgen::CertificateParams::new(names).expect("params").signed_by(&key, &issuer).expect("signed");
+    let certificate = server_certificate(sb.dir.path(), "postgres", names);
+    let (cert_file, key_file) = (cluster.dir().join("server.crt"), cluster.dir().join("server.key"));
+    std::fs::copy(&certificate.cert, &cert_file).expect("certificate copied");
+    std::fs::copy(&certificate.key, &key_file).expect("key copied");
 
     // The server reads its key only when its own user owns it and no one else may read it.
     let owner = std::fs::metadata(cluster.dir()).expect("cluster folder");
-    let (cert_file, key_file) = (cluster.dir().join("server.crt"), cluster.dir().join("server.key"));
-    std::fs::write(&cert_file, cert.pem()).expect("certificate written");
-    std::fs::write(&key_file, key.serialize_pem()).expect("key written");
     for file in [&cert_file, &key_file] {
         std::os::unix::fs::chown(file, Some(owner.uid()), Some(owner.gid())).expect("chown to the server's user");
         std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
@@ -36,9 +29,7 @@ fn enable_tls(cluster: &Cluster, sb: &Sandbox, names: &[&str]) -> PathBuf {
     postgres::psql(&cluster.url, &set("ssl_key_file", &key_file));
     postgres::psql(&cluster.url, "ALTER SYSTEM SET ssl = on");
     cluster.ctl("restart");
-    let ca = sb.path("ca.pem");
-    std::fs::write(&ca, ca_cert.pem()).expect("CA written");
-    ca
+    certificate.ca
 }
 
 /// How many of commerce-policy's connections to the cluster are encrypted, and how many not.

@@ -14,7 +14,7 @@ use tokio_postgres::GenericClient;
 use super::rows;
 use super::{lock_audit, stored_value, target_row};
 use crate::store::admin_rules as rules;
-use crate::store::sqlite::ops::{may_change, notification, outcome, planned_moves, snapshot};
+use crate::store::sqlite::ops::{fresh, may_change, notification, outcome, planned_moves, snapshot};
 use crate::store::sqlite::rows::{SubscriptionRow, active};
 use crate::store::{Acting, Buyer, ChangeContext, Rule, StoreError, SubscriptionFilter};
 
@@ -298,16 +298,6 @@ async fn taken(tx: &impl GenericClient, id: &str, ctx: &ChangeContext) -> Result
     }
     fresh(&row, ctx)?;
     Ok(row)
-}
-
-/// Refuses a change to a subscription at another version than `If-Match` named (a lost
-/// update); the transaction's REPEATABLE READ snapshot makes a concurrent change a
-/// serialization failure besides.
-fn fresh(row: &SubscriptionRow, ctx: &ChangeContext) -> Result<(), StoreError> {
-    if !ctx.expected.allows(row.version) {
-        return Err(StoreError::Stale { id: row.id.clone(), current: row.version });
-    }
-    Ok(())
 }
 
 async fn central(tx: &impl GenericClient, id: &str) -> Result<SubscriptionRow, StoreError> {

@@ -337,7 +337,7 @@ fn queue_mail(
 }
 
 /// Refuses a change to a subscription at another version than `If-Match` named (a lost update).
-fn fresh(row: &SubscriptionRow, ctx: &ChangeContext) -> Result<(), StoreError> {
+pub(crate) fn fresh(row: &SubscriptionRow, ctx: &ChangeContext) -> Result<(), StoreError> {
     if !ctx.expected.allows(row.version) {
         return Err(StoreError::Stale { id: row.id.clone(), current: row.version });
     }
