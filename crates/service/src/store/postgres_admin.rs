@@ -62,39 +62,33 @@ impl PostgresStore {
     }
 }
 
-/// The answer an earlier attempt of this request got (the same correlation id, actor and
-/// request), if it committed: a retry of a change whose answer was lost gets it again, not a
-/// refusal of what that attempt already did. A what-if is never answered from kept answers.
-async fn kept(
+/// Makes a change once per request, in its transaction: a retry of one whose answer was
+/// lost (the same correlation id, actor and request) gets the first attempt's answer, not a
+/// refusal of what that attempt already did. A what-if is never answered from kept answers,
+/// and what it keeps is rolled back with it. Answers past
+/// [`crate::store::admin::ANSWERS_KEPT`] are forgotten.
+async fn once(
     tx: &tokio_postgres::Transaction<'_>,
     ctx: &ChangeContext,
     request: &str,
     what_if: bool,
-) -> Result<Option<Outcome>, StoreError> {
-    if what_if {
-        return Ok(None);
+    change: impl AsyncFnOnce() -> Result<Outcome, StoreError>,
+) -> Result<Outcome, StoreError> {
+    if !what_if {
+        let sql = "SELECT answer FROM answered WHERE correlation_id = $1 AND actor = $2 AND request = $3";
+        if let Some(row) = tx.query_opt(sql, &[&ctx.correlation_id, &ctx.actor.name, &request]).await? {
+            return kept_answer(row.get(0));
+        }
     }
-    let sql = "SELECT answer FROM answered WHERE correlation_id = $1 AND actor = $2 AND request = $3";
-    let row = tx.query_opt(sql, &[&ctx.correlation_id, &ctx.actor.name, &request]).await?;
-    row.map(|r| kept_answer(r.get(0))).transpose()
-}
-
-/// Keeps a change's answer for its retries, in the change's transaction (a what-if's is rolled
-/// back with it), and forgets the ones past [`crate::store::admin::ANSWERS_KEPT`].
-async fn keep(
-    tx: &tokio_postgres::Transaction<'_>,
-    ctx: &ChangeContext,
-    request: &str,
-    done: &Outcome,
-) -> Result<(), StoreError> {
-    let (answer, now, forget_before) = answer_to_keep(done);
+    let done = change().await?;
+    let (answer, now, forget_before) = answer_to_keep(&done);
     tx.execute("DELETE FROM answered WHERE at < $1", &[&forget_before]).await?;
     tx.execute(
         "INSERT INTO answered (correlation_id, actor, request, answer, at) VALUES ($1, $2, $3, $4, $5)",
         &[&ctx.correlation_id, &ctx.actor.name, &request, &answer, &now],
     )
     .await?;
-    Ok(())
+    Ok(done)
 }
 
 fn what_if(mut outcome: Outcome, what_if: bool) -> Outcome {
@@ -174,30 +168,18 @@ impl AdminStore for PostgresStore {
         ctx: &ChangeContext,
     ) -> Result<Outcome, StoreError> {
         let request = take_over_request(id, take_over);
-        let done = in_transaction!(self, what, |tx| async {
-            if let Some(kept) = kept(tx, ctx, &request, what).await? {
-                return Ok(kept);
-            }
-            let done = match take_over {
-                TakeOver::MoveTo(target) => ops::move_to(tx, id, target, ctx).await?,
-                TakeOver::Cancel(c) => ops::take_over_cancel(tx, id, c, ctx).await?,
-            };
-            keep(tx, ctx, &request, &done).await?;
-            Ok::<_, StoreError>(done)
-        })?;
+        let done = in_transaction!(self, what, |tx| once(tx, ctx, &request, what, async || match take_over {
+            TakeOver::MoveTo(target) => ops::move_to(tx, id, target, ctx).await,
+            TakeOver::Cancel(c) => ops::take_over_cancel(tx, id, c, ctx).await,
+        }))?;
         Ok(what_if(done, what))
     }
 
     async fn centralize(&self, c: &Centralize, what: bool, ctx: &ChangeContext) -> Result<Outcome, StoreError> {
         let request = centralize_request(c);
-        let done = in_transaction!(self, what, |tx| async {
-            if let Some(kept) = kept(tx, ctx, &request, what).await? {
-                return Ok(kept);
-            }
-            let done = ops::centralize(tx, &c.product_id, &c.to, ctx).await?;
-            keep(tx, ctx, &request, &done).await?;
-            Ok::<_, StoreError>(done)
-        })?;
+        let done = in_transaction!(self, what, |tx| once(tx, ctx, &request, what, async || {
+            ops::centralize(tx, &c.product_id, &c.to, ctx).await
+        }))?;
         Ok(what_if(done, what))
     }
 
